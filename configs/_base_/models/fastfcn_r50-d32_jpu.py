@@ -1,0 +1,45 @@
+# FastFCN: a plain stride-32 ResNet-50 (no dilation) + Joint Pyramid
+# Upsampling. The decode head is added by the head-specific files
+# (fastfcn_r50-d32_jpu_{enc,aspp,psp}.py); it reads the JPU feature at
+# in_index=3, the FCN auxiliary head reads C4 at in_index=1.
+# SyncBN is reverted to BN by mmengine's Runner on a single device.
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255)
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    pretrained='open-mmlab://resnet50_v1c',
+    backbone=dict(
+        type='ResNetD32',
+        depth=50,
+        out_indices=(1, 2, 3),
+        norm_cfg=norm_cfg,
+        norm_eval=False),
+    neck=dict(
+        type='JointPyramidUpsampling',
+        in_channels=(512, 1024, 2048),
+        width=512,
+        dilations=(1, 2, 4, 8),
+        align_corners=True,
+        norm_cfg=norm_cfg),
+    auxiliary_head=dict(
+        type='FCNHead',
+        in_channels=1024,
+        in_index=1,
+        channels=256,
+        num_convs=1,
+        concat_input=False,
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=norm_cfg,
+        align_corners=True,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))

@@ -1,0 +1,3 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+from .backbones import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403

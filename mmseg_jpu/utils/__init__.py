@@ -1,0 +1,1 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.

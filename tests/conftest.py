@@ -1,0 +1,46 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import mmseg_jpu  # noqa: F401  (registers the plugin's modules)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = REPO_ROOT / 'configs'
+QUICKSTART_DIR = CONFIG_DIR / 'quickstart'
+TINY_PASCAL_CONTEXT_CONFIG = (
+    QUICKSTART_DIR /
+    'fastfcn_r18-d32_jpu_enc_1xb8-300_tiny-pascal-context-59-64x64.py')
+TINY_ADE20K_CONFIG = (
+    QUICKSTART_DIR / 'fastfcn_r18-d32_jpu_psp_1xb8-300_tiny-ade20k-64x64.py')
+
+
+def model_configs():
+    """Every runnable config in configs/ (the _base_ files are parts)."""
+    return sorted(p for p in CONFIG_DIR.rglob('*.py')
+                  if '_base_' not in p.parts)
+
+
+def tiny_run_config(config: Path, work_dir: Path, max_iters: int = 4):
+    """A config trimmed to a few iterations, checkpointing every 2."""
+    cfg = Config.fromfile(str(config))
+    cfg.work_dir = str(work_dir)
+    cfg.train_cfg.max_iters = max_iters
+    cfg.train_cfg.val_interval = max_iters
+    cfg.param_scheduler[0].end = max_iters
+    cfg.default_hooks.checkpoint.interval = 2
+    cfg.default_hooks.checkpoint.max_keep_ckpts = -1
+    cfg.default_hooks.logger.interval = 1
+    cfg.custom_hooks = []
+    cfg.train_dataloader.batch_size = 2
+    cfg.randomness = dict(seed=0)
+    return cfg
+
+
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
