@@ -84,6 +84,7 @@ def test_registered_in_mmseg_models():
     (dict(width=0), 'width must be a positive int'),
     (dict(width=-4), 'width must be a positive int'),
     (dict(dilations=()), 'dilations'),
+    (dict(dilations=4), 'dilations'),
     (dict(in_channels=(512, 0, 2048)), 'positive ints'),
 ])
 def test_bad_arguments_are_refused(kwargs, message):

@@ -1,15 +1,20 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """End to end with mmengine's Runner and mmseg's own tools on the tiny
-datasets: train, checkpoint, resume, test."""
+datasets: train, checkpoint, resume, test with tools/test.py, and inference
+through mmseg's Python API."""
 import sys
 
+import cv2
 import pytest
 from mmengine.runner import CheckpointLoader, Runner
 
-from mmseg_jpu.tools.mmseg_tools import (mmseg_tool, run_and_echo,
-                                         miou_from_test_log)
-from .conftest import (TINY_ADE20K_CONFIG, TINY_PASCAL_CONTEXT_CONFIG,
-                       tiny_run_config)
+from mmseg.apis import inference_model, init_model
+from mmseg_jpu.tools.mmseg_tools import (miou_from_test_log, mmseg_tool,
+                                         run_and_echo)
+from .conftest import (REPO_ROOT, TINY_ADE20K_CONFIG,
+                       TINY_PASCAL_CONTEXT_CONFIG, tiny_run_config)
+
+TINY_DATA = REPO_ROOT / 'data' / 'tiny'
 
 
 def _train(config, work_dir, max_iters, resume=False):
@@ -56,3 +61,9 @@ def test_train_checkpoint_resume_and_test(config, tmp_path):
     ])
     miou = miou_from_test_log(output)
     assert miou is not None and 0.0 <= miou <= 100.0
+
+    model = init_model(str(config), str(work_dir / 'iter_6.pth'), 'cpu')
+    image = sorted(TINY_DATA.rglob('*.jpg'))[0]
+    result = inference_model(model, str(image))
+    height, width = cv2.imread(str(image)).shape[:2]
+    assert result.pred_sem_seg.data.shape == (1, height, width)

@@ -10,7 +10,7 @@ default, so resuming and testing a checkpoint fail there. Instead of turning
 allowed only to fetch a statistics method of a ``HistoryBuffer``.
 """
 from pickle import UnpicklingError
-from typing import Callable, List, Tuple, Union
+from typing import Callable, List, Tuple
 
 import numpy as np
 import torch
@@ -40,15 +40,33 @@ def history_buffer_method(owner, name: str) -> Callable:
     return getattr(owner, name)
 
 
-def _numpy_types() -> List[Union[Callable, Tuple[Callable, str]]]:
-    module = multiarray.__name__  # numpy._core.multiarray or numpy.core...
-    dtype_classes = [
-        type(np.dtype(code)) for code in ('b', 'B', 'i2', 'i4', 'i8', 'u2',
-                                          'u4', 'u8', 'f2', 'f4', 'f8', '?')
+def _by_name(obj) -> Tuple[Callable, str]:
+    """``(obj, 'module.qualname')``: the name pickle writes for ``obj``.
+
+    Registering named entries also keeps them registered when other code
+    leaves a ``torch.serialization.safe_globals`` context that names the same
+    objects (onedl-mmengine does that around its loads): leaving removes the
+    bare objects only.
+    """
+    return obj, f'{obj.__module__}.{obj.__qualname__}'
+
+
+def _numpy_types() -> List[Tuple[Callable, str]]:
+    dtype_classes = {
+        type(np.dtype(code))
+        for code in ('b', 'B', 'i2', 'i4', 'i8', 'u2', 'u4', 'u8', 'f2', 'f4',
+                     'f8', '?')
+    }
+    # checkpoints written under numpy 1.x name numpy.core.multiarray
+    multiarray_functions = [(function, f'{module}.{function.__name__}')
+                            for function in (multiarray._reconstruct,
+                                             multiarray.scalar)
+                            for module in ('numpy.core.multiarray',
+                                           'numpy._core.multiarray')]
+    return [
+        *multiarray_functions,
+        *map(_by_name, [np.ndarray, np.dtype, *dtype_classes])
     ]
-    return [(multiarray._reconstruct, f'{module}._reconstruct'),
-            (multiarray.scalar, f'{module}.scalar'), np.ndarray, np.dtype,
-            *dtype_classes]
 
 
 def allow_runner_checkpoint_types() -> None:
@@ -57,6 +75,7 @@ def allow_runner_checkpoint_types() -> None:
     if not hasattr(torch.serialization, 'add_safe_globals'):
         return
     torch.serialization.add_safe_globals([
-        *_numpy_types(), HistoryBuffer,
-        (history_buffer_method, 'builtins.getattr')
+        *_numpy_types(),
+        _by_name(HistoryBuffer),
+        (history_buffer_method, 'builtins.getattr'),
     ])

@@ -100,7 +100,7 @@ class JointPyramidUpsampling(BaseModule):
         if not isinstance(in_channels, Sequence) or len(in_channels) < 2:
             raise ValueError(
                 'JointPyramidUpsampling needs at least two input levels: '
-                f'in_channels must be a sequence of >= 2 ints, got '
+                'in_channels must be a sequence of >= 2 ints, got '
                 f'{in_channels!r}')
         if not all(isinstance(c, int) and c > 0 for c in in_channels):
             raise ValueError('JointPyramidUpsampling in_channels must be '
@@ -108,10 +108,10 @@ class JointPyramidUpsampling(BaseModule):
         if not isinstance(width, int) or width <= 0:
             raise ValueError('JointPyramidUpsampling width must be a '
                              f'positive int, got {width!r}')
-        if len(dilations) == 0 or not all(
-                isinstance(d, int) and d > 0 for d in dilations):
+        if not isinstance(dilations, Sequence) or len(dilations) == 0 or \
+                not all(isinstance(d, int) and d > 0 for d in dilations):
             raise ValueError('JointPyramidUpsampling dilations must be a '
-                             f'non-empty sequence of positive ints, got '
+                             'non-empty sequence of positive ints, got '
                              f'{dilations!r}')
 
     def _check_inputs(self, inputs: Sequence[Tensor]) -> None:
