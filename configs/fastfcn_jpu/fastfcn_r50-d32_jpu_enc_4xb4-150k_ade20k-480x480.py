@@ -3,10 +3,5 @@ _base_ = [
     '../_base_/datasets/ade20k.py', '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_150k.py'
 ]
-crop_size = (480, 480)
-data_preprocessor = dict(size=crop_size)
 model = dict(
-    data_preprocessor=data_preprocessor,
-    decode_head=dict(num_classes=150),
-    auxiliary_head=dict(num_classes=150),
-    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(320, 320)))
+    decode_head=dict(num_classes=150), auxiliary_head=dict(num_classes=150))

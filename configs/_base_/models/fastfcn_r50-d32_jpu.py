@@ -3,9 +3,12 @@
 # (fastfcn_r50-d32_jpu_{enc,aspp,psp}.py); it reads the JPU feature at
 # in_index=3, the FCN auxiliary head reads C4 at in_index=1.
 # SyncBN is reverted to BN by mmengine's Runner on a single device.
+# Training pads to the 480x480 crop; testing slides 480x480 windows with
+# stride 320 (2/3 of the crop, as the official evaluation does).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
+    size=(480, 480),
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
@@ -42,4 +45,4 @@ model = dict(
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2)),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='slide', crop_size=(480, 480), stride=(320, 320)))
