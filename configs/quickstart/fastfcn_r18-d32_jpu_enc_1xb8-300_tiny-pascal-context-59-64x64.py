@@ -22,3 +22,4 @@ model = dict(
         norm_cfg=norm_cfg),
     auxiliary_head=dict(
         in_channels=256, channels=32, num_classes=59, norm_cfg=norm_cfg))
+randomness = dict(seed=0)  # reproducible runs

@@ -17,3 +17,4 @@ model = dict(
         in_channels=128, channels=64, num_classes=150, norm_cfg=norm_cfg),
     auxiliary_head=dict(
         in_channels=256, channels=32, num_classes=150, norm_cfg=norm_cfg))
+randomness = dict(seed=0)  # reproducible runs

@@ -2,7 +2,7 @@
 from typing import Optional
 
 from mmengine.dist import is_main_process
-from mmengine.hooks import Hook
+from mmengine.hooks import Hook, LoggerHook
 from mmengine.utils import ProgressBar
 
 from mmseg.registry import HOOKS
@@ -13,11 +13,13 @@ class TrainProgressBarHook(Hook):
     """Draw a terminal progress bar over the training iterations.
 
     Shows done/total iterations, speed and ETA on the main process. Add it
-    with ``custom_hooks = [dict(type='TrainProgressBarHook')]``; it complements
-    the periodic loss lines of ``LoggerHook``.
+    with ``custom_hooks = [dict(type='TrainProgressBarHook')]``. It runs just
+    before ``LoggerHook`` and ends the bar's line whenever the logger or a
+    validation is about to print, so their lines start on a line of their
+    own.
     """
 
-    priority = 'VERY_LOW'
+    priority = 'NORMAL'  # LoggerHook is BELOW_NORMAL: it runs after us
 
     def __init__(self) -> None:
         self._bar: Optional[ProgressBar] = None
@@ -31,10 +33,28 @@ class TrainProgressBarHook(Hook):
                          batch_idx: int,
                          data_batch=None,
                          outputs=None) -> None:
-        if self._bar is not None:
-            self._bar.update()
+        if self._bar is None:
+            return
+        self._bar.update()
+        if self._others_print_now(runner):
+            self._bar.file.write('\n')
 
     def after_train(self, runner) -> None:
         if self._bar is not None:
             self._bar.file.write('\n')
             self._bar = None
+
+    @staticmethod
+    def _others_print_now(runner) -> bool:
+        """Whether the logger or a validation prints after this iteration."""
+        done = runner.iter + 1
+        logs = any(
+            isinstance(hook, LoggerHook) and done % hook.interval == 0
+            for hook in runner.hooks)
+        loop = runner.train_loop
+        validates = (
+            getattr(runner, '_val_loop', None) is not None
+            and getattr(loop, 'val_interval', 0) > 0
+            and done >= getattr(loop, 'val_begin', 1)
+            and done % loop.val_interval == 0)
+        return logs or validates
