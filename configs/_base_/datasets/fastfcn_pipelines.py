@@ -23,15 +23,17 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs')
 ]
-img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+# `--tta`: the official multi-scale test resizes the long side to
+# ceil(520 x s) for s in 0.5, 0.75, ..., 1.75, each with and without a flip.
+tta_long_sides = [260, 390, 520, 650, 780, 910]
 tta_pipeline = [
     dict(type='LoadImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
             [
-                dict(type='Resize', scale_factor=r, keep_ratio=True)
-                for r in img_ratios
+                dict(type='Resize', scale=(side, side), keep_ratio=True)
+                for side in tta_long_sides
             ],
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),

@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 from .joint_pyramid_upsampling import JointPyramidUpsampling
+from .joint_pyramid_upsampling_x import JointPyramidUpsamplingX
 
-__all__ = ['JointPyramidUpsampling']
+__all__ = ['JointPyramidUpsampling', 'JointPyramidUpsamplingX']

@@ -1,0 +1,5 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+from .fastfcn_aspp_head import FastFCNASPPHead
+from .fastfcn_enc_head import FastFCNEncHead
+
+__all__ = ['FastFCNASPPHead', 'FastFCNEncHead']
