@@ -53,20 +53,26 @@ def _write_official(name, path):
     return checkpoint
 
 
+def _run_converter(src, dst, config, check=True):
+    """Run tools/convert_fastfcn.py as a user does."""
+    return subprocess.run([
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'convert_fastfcn.py'),
+        str(src),
+        str(dst), '--config-out',
+        str(config)
+    ],
+                          capture_output=True,
+                          text=True,
+                          check=check)
+
+
 @pytest.fixture(scope='module', params=CASES)
 def converted(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
     _write_official(request.param, folder / 'checkpoint.pth.tar')
-    result = subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'tools' / 'convert_fastfcn.py'),
-        str(folder / 'checkpoint.pth.tar'),
-        str(folder / 'mmseg.pth'), '--config-out',
-        str(folder / 'config.py')
-    ],
-                            capture_output=True,
-                            text=True,
-                            check=True)
+    result = _run_converter(folder / 'checkpoint.pth.tar',
+                            folder / 'mmseg.pth', folder / 'config.py')
     model = init_model(
         str(folder / 'config.py'), str(folder / 'mmseg.pth'), 'cpu')
     return request.param, model, result.stdout
@@ -170,6 +176,7 @@ def test_bad_keys_are_listed(official_enc, tmp_path, edit, message):
             _save(state_dict, tmp_path / 'bad.pth'), tmp_path / 'out.pth',
             tmp_path / 'cfg.py')
     assert not (tmp_path / 'out.pth').exists()
+    assert not (tmp_path / 'cfg.py').exists()
 
 
 class _Payload:
@@ -186,15 +193,11 @@ def test_pickled_code_is_refused(tmp_path):
 
 
 def test_cli_reports_missing_file(tmp_path):
-    result = subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'tools' / 'convert_fastfcn.py'),
-        str(tmp_path / 'nope.pth'),
-        str(tmp_path / 'out.pth'), '--config-out',
-        str(tmp_path / 'cfg.py')
-    ],
-                            capture_output=True,
-                            text=True)
+    result = _run_converter(
+        tmp_path / 'nope.pth',
+        tmp_path / 'out.pth',
+        tmp_path / 'cfg.py',
+        check=False)
     assert result.returncode != 0
     assert f'official checkpoint not found: {tmp_path / "nope.pth"}' in \
         result.stderr
@@ -241,16 +244,8 @@ def test_lateral_enchead_becomes_mmseg_lateral_enchead(official_enc,
                                                          tmp_path):
     source = _save(
         _with_lateral(official_enc['state_dict']), tmp_path / 'lateral.pth')
-    result = subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'tools' / 'convert_fastfcn.py'),
-        str(source),
-        str(tmp_path / 'out.pth'), '--config-out',
-        str(tmp_path / 'cfg.py')
-    ],
-                            capture_output=True,
-                            text=True,
-                            check=True)
+    result = _run_converter(source, tmp_path / 'out.pth',
+                            tmp_path / 'cfg.py')
     assert 'cannot run with JPU' in result.stdout
     model = init_model(str(tmp_path / 'cfg.py'), str(tmp_path / 'out.pth'),
                        'cpu')

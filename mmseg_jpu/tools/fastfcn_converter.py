@@ -321,7 +321,11 @@ def convert(src: Path, dst: Path, config_out: Path) -> Architecture:
     config_out = Path(config_out)
     config_out.parent.mkdir(parents=True, exist_ok=True)
     config_out.write_text(config_text(arch))
-    check_against_model(state_dict, config_out)
+    try:
+        check_against_model(state_dict, config_out)
+    except ConversionError:
+        config_out.unlink()
+        raise
     Path(dst).parent.mkdir(parents=True, exist_ok=True)
     torch.save(
         dict(

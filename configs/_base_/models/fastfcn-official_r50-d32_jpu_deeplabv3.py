@@ -1,8 +1,12 @@
-# Official DeepLabV3+JPU head: 256 channels, rates 12/24/36, pooling branch
-# last, 1x1 projection (+ Dropout2d 0.5) before a 3x3 conv.
-_base_ = './fastfcn-official_r50-d32_jpu.py'
+# The official FastFCN DeepLabV3+JPU: the stem and resizes as in
+# fastfcn-official_r50-d32_jpu_enc.py; the head has 256 channels, rates
+# 12/24/36, the pooling branch last and a 1x1 projection (+ Dropout2d 0.5)
+# before a 3x3 conv.
+_base_ = './fastfcn_r50-d32_jpu.py'
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
+    pretrained=None,
+    backbone=dict(stem_channels=128),
     decode_head=dict(
         type='FastFCNASPPHead',
         in_channels=2048,
