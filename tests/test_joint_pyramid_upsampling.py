@@ -48,6 +48,15 @@ def test_any_number_of_levels(num_levels):
     assert outs[-1].shape == (2, 8, *levels[0].shape[2:])
 
 
+def test_start_level_passes_earlier_levels_through():
+    levels = [torch.randn(2, 8, 40, 40)] + _levels(160, 160, (16, 24, 32))
+    neck = JointPyramidUpsampling(
+        in_channels=(16, 24, 32), start_level=1, width=4).eval()
+    outs = neck(levels)
+    assert len(outs) == 5 and outs[0] is levels[0]
+    assert outs[-1].shape == (2, 16, 20, 20)
+
+
 def test_gradients_reach_every_parameter():
     neck = JointPyramidUpsampling(in_channels=(16, 24, 32), width=8)
     neck(_levels(61, 47))[-1].square().mean().backward()

@@ -1,5 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
+from .bilinear_upsampling import BilinearUpsampling
 from .joint_pyramid_upsampling import JointPyramidUpsampling
 from .joint_pyramid_upsampling_x import JointPyramidUpsamplingX
 
-__all__ = ['JointPyramidUpsampling', 'JointPyramidUpsamplingX']
+__all__ = [
+    'BilinearUpsampling', 'JointPyramidUpsampling', 'JointPyramidUpsamplingX'
+]

@@ -33,8 +33,11 @@ class JointPyramidUpsampling(BaseModule):
     ``in_index=1``.
 
     Args:
-        in_channels (Sequence[int]): Channels of the input levels, highest
+        in_channels (Sequence[int]): Channels of the fused levels, highest
             resolution first. At least two levels. Default: (512, 1024, 2048).
+        start_level (int): Index of the first fused input; earlier inputs
+            (e.g. C2 for DeepLabV3+'s low-level branch) are only passed
+            through. Default: 0.
         width (int): Channels of each level after its conv, and of each
             dilation branch. Default: 512.
         dilations (Sequence[int]): Dilation rate of each separable conv
@@ -53,11 +56,13 @@ class JointPyramidUpsampling(BaseModule):
           shape :math:`(N, C_i, H_i, W_i)`, with :math:`H_0 \\ge H_1 \\ge ...`.
         - Output: a tuple of ``len(in_channels) + 1`` tensors, the inputs
           unchanged followed by the JPU feature of shape
-          :math:`(N, len(dilations) * width, H_0, W_0)`.
+          :math:`(N, len(dilations) * width, H_s, W_s)`, :math:`s` the
+          ``start_level``.
     """
 
     def __init__(self,
                  in_channels: Sequence[int] = (512, 1024, 2048),
+                 start_level: int = 0,
                  width: int = 512,
                  dilations: Sequence[int] = (1, 2, 4, 8),
                  align_corners: bool = True,
@@ -68,6 +73,7 @@ class JointPyramidUpsampling(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self._check_args(in_channels, width, dilations)
         self.in_channels = tuple(in_channels)
+        self.start_level = start_level
         self.width = width
         self.dilations = tuple(dilations)
         self.align_corners = align_corners
@@ -115,12 +121,14 @@ class JointPyramidUpsampling(BaseModule):
                              f'{dilations!r}')
 
     def _check_inputs(self, inputs: Sequence[Tensor]) -> None:
-        if len(inputs) != len(self.in_channels):
+        expected = self.start_level + len(self.in_channels)
+        if len(inputs) != expected:
             raise ValueError(
                 f'JointPyramidUpsampling got {len(inputs)} input levels but '
-                f'in_channels={self.in_channels} expects '
-                f'{len(self.in_channels)}; match the backbone out_indices')
-        channels = tuple(x.shape[1] for x in inputs)
+                f'start_level={self.start_level} and in_channels='
+                f'{self.in_channels} expect {expected}; match the backbone '
+                'out_indices')
+        channels = tuple(x.shape[1] for x in inputs[self.start_level:])
         if channels != self.in_channels:
             raise ValueError(
                 f'JointPyramidUpsampling got inputs with channels {channels} '
@@ -138,9 +146,10 @@ class JointPyramidUpsampling(BaseModule):
             tuple[Tensor]: ``inputs`` followed by the JPU feature.
         """
         self._check_inputs(inputs)
-        size = inputs[0].shape[2:]
+        fused_levels = inputs[self.start_level:]
+        size = fused_levels[0].shape[2:]
         feats: List[Tensor] = []
-        for level, conv in zip(reversed(inputs),
+        for level, conv in zip(reversed(fused_levels),
                                reversed(self.conv_layers)):
             feat = conv(level)
             if feat.shape[2:] != size:

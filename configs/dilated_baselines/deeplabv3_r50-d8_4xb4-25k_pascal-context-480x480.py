@@ -1,0 +1,9 @@
+# Dilated baseline of
+# ../fastfcn_jpu/fastfcn_r50-d32_jpu_aspp_4xb4-25k_pascal-context-480x480.py
+# (same head, data and schedule).
+_base_ = [
+    '../_base_/models/deeplabv3_r50-d8.py', '../_base_/datasets/pascal_context.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_25k.py'
+]
+model = dict(
+    decode_head=dict(num_classes=60), auxiliary_head=dict(num_classes=60))
