@@ -103,6 +103,8 @@ def jpuify_model(model: ConfigDict) -> ConfigDict:
     model.backbone = ConfigDict(
         type='ResNetD32',
         depth=backbone.depth,
+        stem_channels=backbone.get('stem_channels', 64),
+        base_channels=backbone.get('base_channels', 64),
         out_indices=tuple(new),
         norm_cfg=backbone.get('norm_cfg', dict(type='BN')),
         norm_eval=backbone.get('norm_eval', False),
