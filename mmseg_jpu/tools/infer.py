@@ -38,8 +38,8 @@ def output_paths(source: Path, out: Path,
 
 
 def read_bgr(path: Path) -> np.ndarray:
-    """8-bit BGR pixels of any image: grayscale and 16-bit are converted,
-    alpha is dropped, EXIF orientation is applied (OpenCV's colour read)."""
+    """8-bit BGR pixels, read with OpenCV's colour flag (grayscale is
+    expanded to three channels, alpha is dropped)."""
     image = mmcv.imread(str(path), flag='color')
     if image is None:
         raise ValueError(f'cannot decode image {path}')
