@@ -22,6 +22,23 @@ COLLECTIONS = {
                          'the official FastFCN architectures, for converted '
                          'checkpoints'),
     'quickstart': ('Quickstart', 'tiny models for the bundled samples'),
+    'ksac': ('KSAC-JPU', 'stride-32 ResNet + JointPyramidUpsampling + '
+             'KSACHead (kernel-sharing atrous convolution)'),
+    'eseg': ('ESeg-BiFPN', 'stride-32 ResNet + BiFPNNeck (P3-P9) + '
+             'SegformerHead'),
+}
+#: config folder -> paper of its collection, when it is not FastFCN
+COLLECTION_PAPERS = {
+    'ksac': {
+        'Title': 'See More Than Once -- Kernel-Sharing Atrous Convolution '
+        'for Semantic Segmentation',
+        'URL': 'https://arxiv.org/abs/1908.09443',
+    },
+    'eseg': {
+        'Title': 'Revisiting Multi-Scale Feature Fusion for Semantic '
+        'Segmentation',
+        'URL': 'https://arxiv.org/abs/2203.12683',
+    },
 }
 DATASETS = {
     'PascalContextDataset59': 'Pascal Context 59',
@@ -132,7 +149,7 @@ def metafile(folder: Path, repo_root: Path) -> dict:
             dict(
                 Name=name,
                 Metadata=dict(Description=description),
-                Paper=PAPER,
+                Paper=COLLECTION_PAPERS.get(folder.name, PAPER),
                 README=f'{folder.relative_to(repo_root).as_posix()}/README.md'
                 if (folder / 'README.md').exists() else 'README.md')
         ],
