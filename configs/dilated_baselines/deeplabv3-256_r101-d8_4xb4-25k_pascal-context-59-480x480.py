@@ -1,0 +1,3 @@
+_base_ = './deeplabv3-256_r50-d8_4xb4-25k_pascal-context-59-480x480.py'
+model = dict(
+    pretrained='open-mmlab://resnet101_v1c', backbone=dict(depth=101))
