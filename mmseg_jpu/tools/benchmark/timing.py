@@ -1,0 +1,69 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""Latency of callables measured interleaved, so that machine drift (clock,
+other load) affects all of them alike."""
+import statistics
+import time
+from typing import Any, Callable, Dict, Hashable, List, Optional
+
+import torch
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (no-op on CPU)."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def time_call(function: Callable[[Any], Any], inputs: Any,
+              device: torch.device) -> float:
+    """Seconds one call takes, from synchronised start to synchronised end.
+    """
+    synchronize(device)
+    start = time.perf_counter()
+    function(inputs)
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def _label(name: Hashable) -> str:
+    return ' '.join(map(str, name)) if isinstance(name, tuple) else str(name)
+
+
+def time_interleaved(functions: Dict[Hashable, Callable[[Any], Any]],
+                     inputs: Any,
+                     device: torch.device,
+                     runs: int,
+                     warmup: int,
+                     on_step: Optional[Callable[[str], None]] = None
+                     ) -> Dict[Hashable, List[float]]:
+    """Call every function ``warmup`` times, then ``runs`` rounds in which
+    each function is called once; return the timed seconds per function.
+
+    Args:
+        on_step: Called with a description after every call (progress).
+    """
+    on_step = on_step or (lambda _: None)
+    for name, function in functions.items():
+        for _ in range(warmup):
+            time_call(function, inputs, device)
+            on_step(f'warm-up {_label(name)}')
+    times = {name: [] for name in functions}
+    for _ in range(runs):
+        for name, function in functions.items():
+            times[name].append(time_call(function, inputs, device))
+            on_step(f'timing {_label(name)}')
+    return times
+
+
+def latency_summary(seconds: List[float], batch: int) -> Dict[str, float]:
+    """Median, spread and FPS of timed runs (milliseconds)."""
+    ms = sorted(s * 1000 for s in seconds)
+    quartiles = (statistics.quantiles(ms, n=4)
+                 if len(ms) > 1 else [ms[0]] * 3)
+    return dict(
+        latency_ms_median=statistics.median(ms),
+        latency_ms_min=ms[0],
+        latency_ms_max=ms[-1],
+        latency_ms_iqr=quartiles[2] - quartiles[0],
+        runs=len(ms),
+        fps=batch / (statistics.median(ms) / 1000))
