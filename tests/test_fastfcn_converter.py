@@ -188,7 +188,7 @@ class _Payload:
 def test_pickled_code_is_refused(tmp_path):
     path = tmp_path / 'hostile.pth'
     torch.save({'state_dict': {'x': _Payload()}}, path)
-    with pytest.raises(Exception, match='Weights only load failed'):
+    with pytest.raises(Exception, match='refused: the file would run code'):
         convert(path, tmp_path / 'out.pth', tmp_path / 'cfg.py')
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from mmseg_jpu.tools.fastfcn_converter import ConversionError, convert, summary
+from mmseg_jpu.utils.weights_only_checkpoint_loader import CheckpointLoadError
 
 
 def parse_args():
@@ -21,7 +22,8 @@ def main():
     args = parse_args()
     try:
         arch = convert(args.src, args.dst, args.config_out)
-    except (ConversionError, FileNotFoundError) as error:
+    except (ConversionError, CheckpointLoadError,
+            FileNotFoundError) as error:
         sys.exit(f'convert_fastfcn: {error}')
     print('\n'.join(summary(arch, args.dst, args.config_out)))
 

@@ -19,6 +19,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 from mmseg.registry import MODELS
+from ..utils.weights_only_checkpoint_loader import load_weights_only
 from .mmseg_tools import mmseg_tool
 
 CONFIG_DIR = Path(__file__).parents[2] / 'configs' / 'fastfcn_official'
@@ -165,11 +166,17 @@ def _listing(keys, limit=20) -> str:
 
 def load_official_state_dict(path: Path) -> Dict[str, torch.Tensor]:
     """Read an official checkpoint with ``weights_only=True``; return its
-    state dict without a ``module.`` prefix."""
+    state dict without a ``module.`` prefix.
+
+    Raises:
+        FileNotFoundError: If ``path`` is not a file.
+        mmseg_jpu.utils.weights_only_checkpoint_loader.CheckpointLoadError:
+            If the file is truncated or corrupt, or would run code.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'official checkpoint not found: {path}')
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    checkpoint = load_weights_only(path, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise ConversionError(f'{path} holds a {type(checkpoint).__name__},'
                               ' not a checkpoint dict')

@@ -4,6 +4,7 @@ overlays."""
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
+import cv2
 import mmcv
 import numpy as np
 
@@ -38,9 +39,14 @@ def output_paths(source: Path, out: Path,
 
 
 def read_bgr(path: Path) -> np.ndarray:
-    """8-bit BGR pixels, read with OpenCV's colour flag (grayscale is
-    expanded to three channels, alpha is dropped)."""
-    image = mmcv.imread(str(path), flag='color')
+    """8-bit BGR pixels as the image is displayed, read with OpenCV's colour
+    flag: grayscale is expanded to three channels, alpha is dropped, 16-bit
+    values are scaled to 8 bits and the EXIF orientation of a JPEG is
+    applied (the mask then has the rotated size)."""
+    try:
+        image = mmcv.imread(str(path), flag='color', backend='cv2')
+    except cv2.error as error:  # e.g. an empty file
+        raise ValueError(f'cannot decode image {path}') from error
     if image is None:
         raise ValueError(f'cannot decode image {path}')
     return image

@@ -6,9 +6,11 @@ from typing import Dict, Optional, Tuple
 
 from packaging.version import Version
 
-#: module -> (lowest supported version, first unsupported version).
+#: module -> (lowest supported version, first unsupported version). torch
+#: 2.4 is the first with ``torch.serialization.add_safe_globals``, which the
+#: weights-only checkpoint loading needs for the Runner's own checkpoints.
 SUPPORTED_VERSIONS: Dict[str, Tuple[str, str]] = {
-    'torch': ('2.0.0', '3.0.0'),
+    'torch': ('2.4.0', '3.0.0'),
     'mmcv': ('2.1.0', '2.4.0'),
     'mmengine': ('0.10.7', '0.11.0'),
     'mmseg': ('1.2.2', '1.5.0'),

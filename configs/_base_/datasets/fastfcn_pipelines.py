@@ -1,12 +1,15 @@
 # FastFCN's data recipe, shared by the dataset files: the long side is
 # resized to 520 x a random ratio in [0.5, 2.0] (as the official code does
 # with base_size=520), then a random 480x480 crop and a horizontal flip.
-# LoadAnnotations takes reduce_zero_label from the dataset class.
+# LoadAnnotations takes reduce_zero_label from the dataset class;
+# CheckSegMapShape (mmseg_jpu) stops on an annotation whose size differs from
+# its image's, naming both files.
 img_scale = (520, 520)
 crop_size = (480, 480)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckSegMapShape'),
     dict(
         type='RandomResize',
         scale=img_scale,
@@ -21,6 +24,7 @@ test_pipeline = [
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     # load the annotation after Resize: metrics use the original size
     dict(type='LoadAnnotations'),
+    dict(type='CheckSegMapShape'),
     dict(type='PackSegInputs')
 ]
 # `--tta`: the official multi-scale test resizes the long side to
@@ -38,6 +42,7 @@ tta_pipeline = [
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
-            ], [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]
+            ], [dict(type='LoadAnnotations')], [dict(type='CheckSegMapShape')],
+            [dict(type='PackSegInputs')]
         ])
 ]

@@ -5,6 +5,7 @@ tiny_crop_size = (64, 64)
 tiny_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckSegMapShape'),
     dict(
         type='RandomResize',
         scale=(80, 80),
@@ -17,5 +18,6 @@ tiny_train_pipeline = [
 tiny_test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckSegMapShape'),
     dict(type='PackSegInputs')
 ]

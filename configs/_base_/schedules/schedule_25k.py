@@ -30,6 +30,12 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2500),
+    # a run killed at any moment resumes from its last complete checkpoint
+    checkpoint=dict(
+        type='AtomicCheckpointHook', by_epoch=False, interval=2500),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+    # fail before the first iteration on channels/in_index that do not fit,
+    # and on missing files or out-of-range labels, naming the field or file
+    segmentor_check=dict(type='SegmentorCheckHook'),
+    data_check=dict(type='SegDataCheckHook'))

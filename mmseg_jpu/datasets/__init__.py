@@ -1,0 +1,2 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+from .transforms import *  # noqa: F401,F403

@@ -1,0 +1,161 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+import os
+from typing import Iterator, List, Optional, Sequence, Set
+
+import torch
+from mmengine.hooks import Hook
+from torch.utils.data import Dataset
+
+from mmseg.registry import HOOKS
+from ...models.utils import unwrap_segmentor
+
+#: missing or empty files listed in an error before "and N more".
+MAX_LISTED_FILES = 5
+
+
+@HOOKS.register_module()
+class SegDataCheckHook(Hook):
+    """Stop a run on broken segmentation data, naming the files.
+
+    * Before training (for the train and val datasets), validation and
+      testing: every image and annotation the dataset lists must be a
+      non-empty local file. A missing annotation would otherwise stop the
+      run only when its sample is loaded, and an empty image with an OpenCV
+      error that names no file. Paths on other storage backends (``s3://``,
+      ...) are not checked.
+    * Before every train, val and test iteration: the annotation labels
+      must be class indices below the decode head's ``num_classes`` or its
+      ``ignore_index`` (255). Other values are rejected, not ignored:
+      CrossEntropyLoss would stop with "Target 59 is out of bounds" (a
+      device-side assert on GPUs) and mmseg's ``IoUMetric`` would drop them
+      silently. With ``reduce_zero_label`` the message also gives the raw
+      values on disk (reduced label + 1).
+
+    The plugin's configs register it in ``default_hooks``
+    (``data_check``); add it to your own config with
+    ``default_hooks = dict(data_check=dict(type='SegDataCheckHook'))``.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self) -> None:
+        self._checked_datasets: Set[int] = set()
+
+    def before_train(self, runner) -> None:
+        self._check_files(runner.train_dataloader.dataset)
+        if runner.val_loop is not None:
+            self._check_files(runner.val_dataloader.dataset)
+
+    def before_val(self, runner) -> None:
+        self._check_files(runner.val_dataloader.dataset)
+
+    def before_test(self, runner) -> None:
+        self._check_files(runner.test_dataloader.dataset)
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch: Optional[dict] = None) -> None:
+        self._check_labels(runner, data_batch)
+
+    def before_val_iter(self, runner, batch_idx: int,
+                        data_batch: Optional[dict] = None) -> None:
+        self._check_labels(runner, data_batch)
+
+    def before_test_iter(self, runner, batch_idx: int,
+                         data_batch: Optional[dict] = None) -> None:
+        self._check_labels(runner, data_batch)
+
+    def _check_files(self, dataset: Dataset) -> None:
+        for leaf in _leaf_datasets(dataset):
+            if id(leaf) not in self._checked_datasets:
+                _check_dataset_files(leaf)
+                self._checked_datasets.add(id(leaf))
+
+    @staticmethod
+    def _check_labels(runner, data_batch: Optional[dict]) -> None:
+        if not data_batch:
+            return
+        head = unwrap_segmentor(runner.model).decode_head
+        if isinstance(head, torch.nn.ModuleList):
+            head = head[-1]
+        for sample in _flat(data_batch.get('data_samples', [])):
+            if 'gt_sem_seg' in sample:
+                _check_label_range(sample, head.num_classes, head.ignore_index)
+
+
+def _flat(samples: Sequence) -> Iterator:
+    """The data samples of a batch; a ``--tta`` batch holds a list of
+    augmented samples per image."""
+    for sample in samples:
+        if isinstance(sample, (list, tuple)):
+            yield from _flat(sample)
+        else:
+            yield sample
+
+
+def _leaf_datasets(dataset: Dataset) -> Iterator[Dataset]:
+    """The datasets inside mmengine's dataset wrappers (Concat, Repeat,
+    ClassBalanced, ...), or ``dataset`` itself."""
+    if hasattr(dataset, 'datasets'):
+        for inner in dataset.datasets:
+            yield from _leaf_datasets(inner)
+    elif hasattr(dataset, 'dataset'):
+        yield from _leaf_datasets(dataset.dataset)
+    else:
+        yield dataset
+
+
+def _check_dataset_files(dataset: Dataset) -> None:
+    """Raise ``FileNotFoundError`` listing the images and annotations of
+    ``dataset`` that are missing or empty (local paths only)."""
+    broken: List[str] = []
+    num_files = 0
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        for key in ('img_path', 'seg_map_path'):
+            path = info.get(key)
+            if not path or '://' in str(path):
+                continue
+            num_files += 1
+            if not os.path.isfile(path):
+                broken.append(f'{path} (missing)')
+            elif os.path.getsize(path) == 0:
+                broken.append(f'{path} (empty)')
+    if broken:
+        listed = '\n  '.join(broken[:MAX_LISTED_FILES])
+        more = len(broken) - MAX_LISTED_FILES
+        raise FileNotFoundError(
+            f'{len(broken)} of the {num_files} files listed by '
+            f'{_describe(dataset)} are missing or empty:\n  {listed}' +
+            (f'\n  and {more} more' if more > 0 else '') +
+            '\nCheck data_root and data_prefix, remake the dataset with '
+            "mmseg's converter, or remove these samples from the split.")
+
+
+def _describe(dataset: Dataset) -> str:
+    where = [
+        f'{key}={getattr(dataset, key)}' for key in ('ann_file', 'data_root')
+        if getattr(dataset, key, None)
+    ]
+    return f'{type(dataset).__name__} ({", ".join(where)})'
+
+
+def _check_label_range(sample, num_classes: int, ignore_index: int) -> None:
+    """Raise ``ValueError`` naming the annotation file if a label of the
+    ``SegDataSample`` is neither below ``num_classes`` nor
+    ``ignore_index``."""
+    label = sample.gt_sem_seg.data
+    bad = torch.unique(label[(label >= num_classes) & (label != ignore_index)])
+    if bad.numel() == 0:
+        return
+    values = bad.tolist()
+    meta = sample.metainfo
+    raw = (f' (raw values {[v + 1 for v in values]} in the file, which '
+           'reduce_zero_label lowers by 1)'
+           if meta.get('reduce_zero_label') else '')
+    raise ValueError(
+        f"annotation {meta.get('seg_map_path')} of image "
+        f"{meta.get('img_path')} has labels {values}{raw}, but the model "
+        f'has {num_classes} classes (labels 0..{num_classes - 1}) and '
+        f'ignores label {ignore_index}. Fix the annotation (set pixels to '
+        f'ignore to {ignore_index}), or, if the dataset has more classes, '
+        'set num_classes of model.decode_head and model.auxiliary_head.')

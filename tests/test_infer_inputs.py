@@ -1,0 +1,119 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""Segmenting odd inputs gives a mask of the image's own size: grayscale,
+RGBA, 16-bit PNG, 32x32, 64x2048 and an EXIF-rotated JPEG (whose mask
+follows the displayed, rotated orientation)."""
+import re
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from PIL import Image, ImageOps
+
+from mmseg.datasets import PascalContextDataset59
+from mmseg.registry import MODELS
+from mmseg_jpu.tools.infer import read_bgr, segment
+from .conftest import TINY_PASCAL_CONTEXT_CONFIG
+
+PALETTE = {tuple(c) for c in PascalContextDataset59.METAINFO['palette']}
+#: EXIF orientation 6: the stored pixels are shown rotated 90 degrees
+#: clockwise.
+EXIF_ORIENTATION = 0x0112
+ROTATE_90_CW = 6
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+    """An untrained quickstart model saved as an mmseg checkpoint."""
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(TINY_PASCAL_CONTEXT_CONFIG))
+    path = tmp_path_factory.mktemp('model') / 'model.pth'
+    torch.save(
+        dict(
+            meta=dict(dataset_meta=PascalContextDataset59.METAINFO),
+            state_dict=MODELS.build(cfg.model).state_dict()), path)
+    return path
+
+
+def _pattern(height, width, rng):
+    """Colour noise with a white left half, so rotations are told apart."""
+    image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    image[:, :width // 2] = 255
+    return image
+
+
+def _write_exif_rotated_jpeg(path, image_rgb):
+    exif = Image.Image().getexif()
+    exif[EXIF_ORIENTATION] = ROTATE_90_CW
+    Image.fromarray(image_rgb).save(path, exif=exif.tobytes(), quality=95)
+
+
+def _write_inputs(folder):
+    """Write the inputs; return ``{name: (height, width) of its mask}``."""
+    rng = np.random.default_rng(0)
+    image = _pattern(45, 61, rng)
+    deep = rng.integers(0, 65536, (40, 52, 3), dtype=np.uint16)
+    cv2.imwrite(str(folder / 'gray.png'),
+                cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    cv2.imwrite(str(folder / 'rgba.png'),
+                cv2.cvtColor(image, cv2.COLOR_BGR2BGRA))
+    cv2.imwrite(str(folder / 'color16.png'), deep)
+    cv2.imwrite(str(folder / 'small.png'), _pattern(32, 32, rng))
+    cv2.imwrite(str(folder / 'wide.png'), _pattern(64, 2048, rng))
+    _write_exif_rotated_jpeg(folder / 'exif.jpg', _pattern(30, 50, rng))
+    return {
+        'gray.png': (45, 61),
+        'rgba.png': (45, 61),
+        'color16.png': (40, 52),
+        'small.png': (32, 32),
+        'wide.png': (64, 2048),
+        'exif.jpg': (50, 30),  # stored 30x50, displayed rotated
+    }
+
+
+def test_masks_have_the_size_of_each_image(checkpoint, tmp_path):
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    sizes = _write_inputs(folder)
+    written = list(
+        segment(folder, TINY_PASCAL_CONTEXT_CONFIG, checkpoint,
+                tmp_path / 'out'))
+    assert sorted(image.name for image, _, _ in written) == sorted(sizes)
+    for image, mask_path, overlay_path in written:
+        mask = cv2.imread(str(mask_path))
+        overlay = cv2.imread(str(overlay_path))
+        assert mask.shape == overlay.shape == (*sizes[image.name], 3), image
+        colors = {tuple(c) for c in mask[..., ::-1].reshape(-1, 3)}
+        assert colors <= PALETTE, image
+
+
+def test_exif_rotated_jpeg_is_read_as_displayed(tmp_path):
+    stored = _pattern(30, 50, np.random.default_rng(1))
+    path = tmp_path / 'exif.jpg'
+    _write_exif_rotated_jpeg(path, stored)
+    displayed = np.asarray(ImageOps.exif_transpose(Image.open(path)))
+    pixels = read_bgr(path)[..., ::-1].astype(int)
+    assert pixels.shape == displayed.shape == (50, 30, 3)
+    assert np.abs(pixels - displayed).mean() < 1
+    # the white half is on top after a clockwise quarter turn
+    assert pixels[:25].mean() > 250 > pixels[25:].mean()
+
+
+def test_16_bit_png_is_scaled_to_8_bits(tmp_path):
+    deep = np.random.default_rng(2).integers(
+        0, 65536, (8, 9, 3), dtype=np.uint16)
+    cv2.imwrite(str(tmp_path / 'deep.png'), deep)
+    pixels = read_bgr(tmp_path / 'deep.png')
+    assert pixels.dtype == np.uint8
+    assert np.abs(pixels.astype(int) - deep.astype(int) / 256).max() <= 1
+
+
+@pytest.mark.parametrize('content', [b'', b'not an image'])
+def test_undecodable_file_is_named(tmp_path, content):
+    path = tmp_path / 'broken.png'
+    path.write_bytes(content)
+    with pytest.raises(ValueError,
+                       match=re.escape(f'cannot decode image {path}') + '$'):
+        read_bgr(path)
