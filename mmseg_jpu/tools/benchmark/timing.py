@@ -37,7 +37,8 @@ def time_interleaved(functions: Dict[Hashable, Callable[[Any], Any]],
                      on_step: Optional[Callable[[str], None]] = None
                      ) -> Dict[Hashable, List[float]]:
     """Call every function ``warmup`` times, then ``runs`` rounds in which
-    each function is called once; return the timed seconds per function.
+    each function is called once (odd rounds in reverse order);
+    return the timed seconds per function.
 
     Args:
         on_step: Called with a description after every call (progress).
@@ -48,9 +49,12 @@ def time_interleaved(functions: Dict[Hashable, Callable[[Any], Any]],
             time_call(function, inputs, device)
             on_step(f'warm-up {_label(name)}')
     times = {name: [] for name in functions}
-    for _ in range(runs):
-        for name, function in functions.items():
-            times[name].append(time_call(function, inputs, device))
+    names = list(functions)
+    for round_index in range(runs):
+        # odd rounds run in reverse order, so no function always follows
+        # the same neighbour (caches, allocator state)
+        for name in names if round_index % 2 == 0 else names[::-1]:
+            times[name].append(time_call(functions[name], inputs, device))
             on_step(f'timing {_label(name)}')
     return times
 
