@@ -1,4 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +41,16 @@ def tiny_run_config(config: Path, work_dir: Path, max_iters: int = 4):
     cfg.train_dataloader.batch_size = 2
     cfg.randomness = dict(seed=0)
     return cfg
+
+
+def run_python(*command) -> subprocess.CompletedProcess:
+    """``python *command`` with one OpenMP thread (fastest for the tiny
+    models on a few shared cores), output captured."""
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    return subprocess.run([sys.executable, *map(str, command)],
+                          capture_output=True,
+                          text=True,
+                          env=env)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ an error naming it."""
 import os
 import re
 import runpy
-import subprocess
 import sys
 from collections import OrderedDict
 
@@ -22,16 +21,7 @@ from mmseg_jpu.tools.fastfcn_converter import load_official_state_dict
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
 from mmseg_jpu.utils.weights_only_checkpoint_loader import (
     CheckpointLoadError, UntrustedCheckpointError, load_weights_only)
-from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG
-
-
-def _run(*command):
-    # one thread is fastest for the tiny model on a few shared cores
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *map(str, command)],
-                          capture_output=True,
-                          text=True,
-                          env=env)
+from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, run_python
 
 
 class _RunsShell:
@@ -103,7 +93,7 @@ def test_code_in_a_pickle_is_refused_by_init_model(hostile):
 
 
 def test_code_in_a_pickle_is_refused_by_mmseg_test_tool(hostile, tmp_path):
-    result = _run(
+    result = run_python(
         mmseg_tool('test.py'), TINY_PASCAL_CONTEXT_CONFIG, hostile,
         '--work-dir', tmp_path / 'test')
     assert result.returncode != 0

@@ -7,11 +7,8 @@ The config keeps one checkpoint (``max_keep_ckpts=1``, as the quickstart
 does): the case where mmengine's own ``CheckpointHook`` deletes the only
 complete checkpoint before writing the next, so a kill while writing left
 nothing to resume from."""
-import os
 import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,8 @@ import pytest
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
 from mmseg_jpu.utils.weights_only_checkpoint_loader import (
     CheckpointLoadError, load_weights_only)
-from .conftest import TINY_PASCAL_CONTEXT_CONFIG, tiny_run_config
+from .conftest import (TINY_PASCAL_CONTEXT_CONFIG, run_python,
+                       tiny_run_config)
 
 WORKER = Path(__file__).with_name('interrupted_training_worker.py')
 MAX_ITERS = 4
@@ -38,15 +36,6 @@ def config(tmp_path):
     return path
 
 
-def _run(*command):
-    # one thread is fastest for the tiny model on a few shared cores
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *map(str, command)],
-                          capture_output=True,
-                          text=True,
-                          env=env)
-
-
 def _assert_killed(result):
     assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
 
@@ -63,12 +52,12 @@ def test_killed_runs_resume_from_the_last_complete_checkpoint(config):
     work_dir = config.parent / 'work'
 
     # 1. killed in the middle of training, after iteration 3
-    _assert_killed(_run(WORKER, config, '--kill-after-iter', '3'))
+    _assert_killed(run_python(WORKER, config, '--kill-after-iter', '3'))
     assert _last_checkpoint(work_dir) == work_dir / 'iter_2.pth'
 
     # 2. resumed, then killed half-way through writing iter_4.pth
     _assert_killed(
-        _run(WORKER, config, '--resume', '--kill-writing', 'iter_4.pth'))
+        run_python(WORKER, config, '--resume', '--kill-writing', 'iter_4.pth'))
     assert 'resumed epoch: 0, iter: 2' in _latest_log(work_dir)
     # the half-written file never takes a checkpoint's name, and the
     # checkpoint before it is still there, complete
@@ -81,7 +70,7 @@ def test_killed_runs_resume_from_the_last_complete_checkpoint(config):
     assert load_weights_only(work_dir / 'iter_2.pth')['meta']['iter'] == 2
 
     # 3. resumed with mmseg's tools/train.py: iterations 3 and 4 again
-    result = _run(mmseg_tool('train.py'), config, '--resume')
+    result = run_python(mmseg_tool('train.py'), config, '--resume')
     assert result.returncode == 0, result.stderr[-3000:]
     assert ('Loads checkpoint by local_weights_only backend from path: '
             f'{work_dir}/iter_2.pth') in result.stdout
