@@ -2,22 +2,14 @@
 """FastFCN's Joint Pyramid Upsampling for MMSegmentation.
 
 Importing this package (directly or through ``custom_imports`` in a config)
-checks the installed OpenMMLab versions, makes mmengine load local checkpoint
-files with ``weights_only=True`` only, and registers the plugin's modules into
-mmseg's registries.
+checks the installed OpenMMLab versions and registers the plugin's modules
+into mmseg's registries; it changes nothing else. Weights-only checkpoint
+loading is switched on separately, by importing
+:mod:`mmseg_jpu.enable_weights_only_loading`.
 """
 from .utils.version_check import check_versions
 
 check_versions()
-
-from .utils.runner_checkpoint_types import allow_runner_checkpoint_types  # noqa: E402,E501
-
-allow_runner_checkpoint_types()
-
-from .utils.weights_only_checkpoint_loader import (  # noqa: E402
-    use_weights_only_local_loader)
-
-use_weights_only_local_loader()
 
 from .datasets import *  # noqa: E402,F401,F403
 from .engine import *  # noqa: E402,F401,F403

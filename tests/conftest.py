@@ -12,6 +12,9 @@ from mmengine.registry import init_default_scope
 import mmseg_jpu  # noqa: F401  (registers the plugin's modules)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# the developer tools (tiny-dataset and metafile generators) are scripts,
+# not part of the installed package; the tests import them by name
+sys.path.insert(0, str(REPO_ROOT / 'tools' / 'dev'))
 CONFIG_DIR = REPO_ROOT / 'configs'
 QUICKSTART_DIR = CONFIG_DIR / 'quickstart'
 TINY_PASCAL_CONTEXT_CONFIG = (

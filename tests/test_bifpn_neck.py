@@ -162,7 +162,7 @@ def test_bad_arguments_are_refused(kwargs, message):
 
 def test_wrong_inputs_are_a_clear_error():
     neck = BiFPNNeck(in_channels=(8, 12, 16), width=4)
-    with pytest.raises(ValueError, match='got 2 input levels'):
+    with pytest.raises(ValueError, match='outputs 2 levels'):
         neck(_levels(64, 64)[:2])
     with pytest.raises(ValueError, match=r'channels \(8, 12, 17\)'):
         neck(_levels(64, 64, (8, 12, 17)))

@@ -16,6 +16,8 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader, load_checkpoint
 
+import mmseg_jpu.enable_weights_only_loading  # noqa: F401 (the switch under test)
+
 from mmseg.apis import init_model
 from mmseg_jpu.tools.fastfcn_converter import load_official_state_dict
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool

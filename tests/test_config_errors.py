@@ -128,8 +128,8 @@ def test_fewer_than_two_jpu_levels():
     model_cfg = _model_cfg()
     model_cfg.backbone.out_indices = (3, )
     model_cfg.neck.in_channels = (512, )
-    with pytest.raises(ValueError, match='needs at least two input levels: '
-                       'in_channels must be a sequence of >= 2 ints'):
+    with pytest.raises(ValueError, match='needs at least two input levels to '
+                       'fuse: in_channels must list >= 2 levels'):
         MODELS.build(model_cfg)
 
 

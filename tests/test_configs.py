@@ -64,7 +64,9 @@ def test_config_trains_one_step_and_predicts(config):
     cfg = Config.fromfile(str(config))
     if 'mmpretrain.' in cfg.model.backbone.type:
         ensure_mmpretrain_importable()
-    assert cfg.custom_imports.imports == ['mmseg_jpu']
+    assert cfg.custom_imports.imports == [
+        'mmseg_jpu', 'mmseg_jpu.enable_weights_only_loading'
+    ]
     model = _small_model(cfg)
     num_classes = cfg.model.decode_head.num_classes
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
 
 from mmseg.apis import init_model
 from mmseg.structures import SegDataSample
@@ -267,4 +268,17 @@ def test_resnet101_depth_is_detected(official_enc, tmp_path):
         _save(state_dict, tmp_path / 'r101.pth'), tmp_path / 'out.pth',
         tmp_path / 'cfg.py')
     assert arch.depth == 101
-    assert 'backbone=dict(depth=101)' in (tmp_path / 'cfg.py').read_text()
+    assert Config.fromfile(str(tmp_path / 'cfg.py')).model.backbone.depth == 101
+
+
+def test_written_config_is_self_contained(official_enc, tmp_path):
+    """The config names no file of the installation or checkout, so it
+    loads after being moved anywhere."""
+    convert(_save(official_enc['state_dict'], tmp_path / 'enc.pth'),
+            tmp_path / 'out.pth', tmp_path / 'cfg.py')
+    text = (tmp_path / 'cfg.py').read_text()
+    assert '_base_' not in text and str(REPO_ROOT) not in text
+    moved = tmp_path / 'elsewhere' / 'moved.py'
+    moved.parent.mkdir()
+    (tmp_path / 'cfg.py').rename(moved)
+    assert Config.fromfile(str(moved)).model.decode_head.num_classes == 59

@@ -51,7 +51,7 @@ def test_any_number_of_levels(num_levels):
 def test_start_level_passes_earlier_levels_through():
     levels = [torch.randn(2, 8, 40, 40)] + _levels(160, 160, (16, 24, 32))
     neck = JointPyramidUpsampling(
-        in_channels=(16, 24, 32), start_level=1, width=4).eval()
+        in_channels=(8, 16, 24, 32), start_level=1, width=4).eval()
     outs = neck(levels)
     assert len(outs) == 5 and outs[0] is levels[0]
     assert outs[-1].shape == (2, 16, 20, 20)
@@ -89,7 +89,8 @@ def test_registered_in_mmseg_models():
 
 @pytest.mark.parametrize('kwargs, message', [
     (dict(in_channels=(512, )), 'at least two input levels'),
-    (dict(in_channels=512), 'at least two input levels'),
+    (dict(in_channels=512), 'in_channels must be a sequence'),
+    (dict(in_channels=(8, 16, 24), start_level=2), 'at least two input'),
     (dict(width=0), 'width must be a positive int'),
     (dict(width=-4), 'width must be a positive int'),
     (dict(dilations=()), 'dilations'),
@@ -103,7 +104,7 @@ def test_bad_arguments_are_refused(kwargs, message):
 
 def test_wrong_number_of_inputs_is_a_clear_error():
     neck = JointPyramidUpsampling(in_channels=(16, 24, 32), width=4)
-    with pytest.raises(ValueError, match='got 2 input levels'):
+    with pytest.raises(ValueError, match='outputs 2 levels'):
         neck(_levels(64, 64)[:2])
 
 

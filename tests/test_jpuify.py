@@ -72,6 +72,7 @@ def test_deeplabv3plus_low_level_branch_keeps_c2():
     cfg = Config.fromfile(str(resolve_config(f'mmseg::{ZOO[3]}')))
     model = jpuify_model(cfg.model)
     assert model.backbone.out_indices == (0, 1, 2, 3)
+    assert model.neck.in_channels == (256, 512, 1024, 2048)
     assert model.neck.start_level == 1
     assert model.decode_head.in_index == 4  # the JPU feature
     assert model.auxiliary_head.in_index == 2  # C4, as before
@@ -80,8 +81,8 @@ def test_deeplabv3plus_low_level_branch_keeps_c2():
 def test_d16_config_fuses_c4_c5_at_stride_16():
     cfg = Config.fromfile(str(resolve_config(f'mmseg::{ZOO[4]}')))
     model = jpuify_model(cfg.model)
-    assert model.neck.in_channels == (1024, 2048)
-    assert model.neck.start_level == 2
+    assert model.neck.in_channels == (256, 512, 1024, 2048)
+    assert model.neck.start_level == 2  # fuses C4 and C5
 
 
 @pytest.mark.parametrize('source, message', [

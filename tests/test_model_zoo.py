@@ -14,7 +14,7 @@ from mmengine.runner import Runner
 from mmseg.registry import MODELS
 from mmseg_jpu.tools.mmseg_tools import (miou_from_test_log, mmseg_tool,
                                          run_and_echo)
-from mmseg_jpu.tools.model_index import (COLLECTIONS, PAPER_FIGURES,
+from make_model_index import (COLLECTIONS, PAPER_FIGURES,
                                          metafile, render)
 from .conftest import (CONFIG_DIR, REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG,
                        model_configs, tiny_run_config)
@@ -73,7 +73,7 @@ def test_metafiles_are_up_to_date(folder):
     path = CONFIG_DIR / folder / 'metafile.yaml'
     expected = render(metafile(path.parent, REPO_ROOT))
     assert path.read_text() == expected, \
-        'run python tools/make_model_index.py'
+        'run .venv/bin/python tools/dev/make_model_index.py'
 
 
 def test_model_index_lists_every_config_and_paper_figure():

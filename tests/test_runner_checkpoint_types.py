@@ -1,7 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Runner checkpoints load with ``weights_only=True`` (what torch>=2.6 and
-mmengine 0.10.7 do when resuming or testing), nothing else is let in."""
-import pickle
+mmengine 0.10.7 do when resuming or testing), nothing else is let in, and
+the allowed types are allowed only while the plugin's loader loads."""
 from collections import OrderedDict
 
 import pytest
@@ -9,13 +9,15 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner
 
+from mmseg_jpu.utils.weights_only_checkpoint_loader import (
+    UntrustedCheckpointError, load_weights_only)
 from .conftest import TINY_PASCAL_CONTEXT_CONFIG, tiny_run_config
 
 
 def test_runner_checkpoint_loads_with_weights_only(tmp_path):
     cfg = tiny_run_config(TINY_PASCAL_CONTEXT_CONFIG, tmp_path, max_iters=2)
     Runner.from_cfg(cfg).train()
-    checkpoint = torch.load(tmp_path / 'iter_2.pth', weights_only=True)
+    checkpoint = load_weights_only(tmp_path / 'iter_2.pth')
     loss = checkpoint['message_hub']['log_scalars']['train/loss']
     assert loss.mean() > 0
     assert checkpoint['meta']['iter'] == 2
@@ -40,5 +42,13 @@ def test_getattr_beyond_history_buffer_statistics_is_refused(
         tmp_path, owner, name):
     path = tmp_path / 'hostile.pth'
     torch.save({'payload': _GetattrPayload(owner, name)}, path)
-    with pytest.raises(pickle.UnpicklingError, match='refusing getattr'):
-        torch.load(path, weights_only=True)
+    with pytest.raises(UntrustedCheckpointError, match='refusing getattr'):
+        load_weights_only(path)
+
+
+def test_runner_types_are_allowed_only_while_loading(tmp_path):
+    before = set(torch.serialization.get_safe_globals())
+    path = tmp_path / 'buffer.pth'
+    torch.save({'buffer': HistoryBuffer([1.0], [1])}, path)
+    assert load_weights_only(path)['buffer'].current() == 1.0
+    assert set(torch.serialization.get_safe_globals()) == before

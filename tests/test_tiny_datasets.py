@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from mmseg.datasets import ADE20KDataset, PascalContextDataset59
-from mmseg_jpu.tools.tiny_datasets import (make_tiny_ade20k,
-                                           make_tiny_pascal_context)
+from tiny_datasets import make_tiny_ade20k, make_tiny_pascal_context
 from .conftest import REPO_ROOT
 
 TINY = REPO_ROOT / 'data' / 'tiny'

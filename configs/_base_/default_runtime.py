@@ -1,6 +1,9 @@
 # Load the plugin so its modules are registered (JointPyramidUpsampling,
-# ResNetD32, TrainProgressBarHook).
-custom_imports = dict(imports=['mmseg_jpu'], allow_failed_imports=False)
+# ResNetD32, TrainProgressBarHook, ...), and read every local checkpoint with
+# torch.load(weights_only=True): a file that would run code is refused.
+custom_imports = dict(
+    imports=['mmseg_jpu', 'mmseg_jpu.enable_weights_only_loading'],
+    allow_failed_imports=False)
 default_scope = 'mmseg'
 env_cfg = dict(
     cudnn_benchmark=True,

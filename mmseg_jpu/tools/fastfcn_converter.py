@@ -9,6 +9,7 @@ is dropped silently except the unused ImageNet classifier
 from the written config.
 """
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -19,10 +20,10 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 from mmseg.registry import MODELS
+from ..utils.package_files import config_file
 from ..utils.weights_only_checkpoint_loader import load_weights_only
 from .mmseg_tools import mmseg_tool
 
-CONFIG_DIR = Path(__file__).parents[2] / 'configs' / 'fastfcn_official'
 #: number of blocks in layer3 -> ResNet depth
 DEPTH_BY_LAYER3_BLOCKS = {6: 50, 23: 101, 36: 152}
 #: number of classes -> dataset part of the official config names
@@ -264,12 +265,12 @@ def base_config(arch: Architecture) -> Path:
         raise ConversionError(
             f'no config for {arch.num_classes} classes: supported are 59 '
             '(Pascal Context) and 150 (ADE20K)')
-    return CONFIG_DIR / (f'fastfcn-official_r50-d32_jpu_{arch.head}_'
-                         f'{dataset}.py')
+    return config_file(f'fastfcn_official/fastfcn-official_r50-d32_jpu_'
+                       f'{arch.head}_{dataset}.py')
 
 
 def config_text(arch: Architecture) -> str:
-    """A config inheriting the project's official config for ``arch``."""
+    """A config inheriting the package's official config for ``arch``."""
     model = [f'backbone=dict(depth={arch.depth})']
     if arch.neck == 'jpu_x':
         model.append("neck=dict(_delete_=True, type='JointPyramidUpsamplingX',"
@@ -287,6 +288,19 @@ def config_text(arch: Architecture) -> str:
             f"_base_ = '{base_config(arch)}'\n"
             "norm_cfg = dict(type='SyncBN', requires_grad=True)\n"
             f'model = dict(\n    {body})\n')
+
+
+def write_config(arch: Architecture, config_out: Path) -> None:
+    """Write the config of ``arch``, self-contained: its base configs are
+    resolved, so it does not depend on where mmseg_jpu is installed."""
+    with tempfile.TemporaryDirectory() as folder:
+        inheriting = Path(folder) / config_out.name
+        inheriting.write_text(config_text(arch))
+        cfg = Config.fromfile(str(inheriting))
+    config_out.write_text(
+        f'# Converted official FastFCN model: {arch.describe()}.\n'
+        f'# Made from mmseg_jpu\'s {base_config(arch).name}.\n' +
+        cfg.pretty_text)
 
 
 def check_against_model(state_dict: Dict[str, torch.Tensor],
@@ -327,7 +341,7 @@ def convert(src: Path, dst: Path, config_out: Path) -> Architecture:
     state_dict = rename_keys(official, arch)
     config_out = Path(config_out)
     config_out.parent.mkdir(parents=True, exist_ok=True)
-    config_out.write_text(config_text(arch))
+    write_config(arch, config_out)
     try:
         check_against_model(state_dict, config_out)
     except ConversionError:

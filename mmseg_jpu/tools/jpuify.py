@@ -113,7 +113,7 @@ def jpuify_model(model: ConfigDict) -> ConfigDict:
         init_cfg=backbone.get('init_cfg'))
     model.neck = ConfigDict(
         type='JointPyramidUpsampling',
-        in_channels=tuple(channels[s] for s in fused),
+        in_channels=tuple(channels[s] for s in new),
         start_level=new.index(fused[0]),
         width=width,
         dilations=(1, 2, 4, 8),
@@ -127,7 +127,9 @@ def jpuify(source: str, out: Path) -> Path:
     """Write the converted config of ``source`` to ``out``."""
     cfg = Config.fromfile(str(resolve_config(source)))
     cfg.model = jpuify_model(cfg.model)
-    cfg.custom_imports = dict(imports=['mmseg_jpu'], allow_failed_imports=False)
+    cfg.custom_imports = dict(
+        imports=['mmseg_jpu', 'mmseg_jpu.enable_weights_only_loading'],
+        allow_failed_imports=False)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     cfg.dump(str(out))

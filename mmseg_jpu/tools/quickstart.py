@@ -7,12 +7,13 @@ from pathlib import Path
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from ..utils.package_files import config_file
 from .constant_baseline import constant_predictor_miou
 from .mmseg_tools import mmseg_tool, run_and_echo, miou_from_test_log
 
-DEFAULT_CONFIG = (Path(__file__).parents[2] / 'configs' / 'quickstart' /
-                  'fastfcn_r18-d32_jpu_enc_1xb8-300_tiny-pascal-context-59-'
-                  '64x64.py')
+DEFAULT_CONFIG = config_file(
+    'quickstart/fastfcn_r18-d32_jpu_enc_1xb8-300_tiny-pascal-context-59-'
+    '64x64.py')
 
 
 def train(config: Path, work_dir: Path) -> Path:

@@ -1,13 +1,15 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Let ``torch.load(..., weights_only=True)`` read mmengine Runner checkpoints.
+"""The types besides tensors that mmengine Runner checkpoints hold.
 
 Since torch 2.6 ``torch.load`` defaults to ``weights_only=True``. The
 checkpoints mmengine's Runner writes hold, besides tensors, the message hub's
-``HistoryBuffer`` objects: numpy arrays and scalars, and bound methods that
-pickle as ``getattr(buffer, 'mean')``. mmengine 0.10.7 loads them with the
+``HistoryBuffer`` objects: numpy arrays and scalars, and methods that pickle
+as ``getattr(HistoryBuffer, 'mean')``. mmengine 0.10.7 loads them with the
 default, so resuming and testing a checkpoint fail there. Instead of turning
-``weights_only`` off, this allowlists exactly those types; ``getattr`` is
-allowed only to fetch a statistics method of a ``HistoryBuffer``.
+``weights_only`` off, :func:`runner_checkpoint_types` lists exactly those
+types for ``torch.serialization``'s safe globals; ``getattr`` is allowed
+only to fetch a public method of ``HistoryBuffer``. Nothing is registered
+here: the weights-only loader allows them only while it loads.
 """
 from pickle import UnpicklingError
 from typing import Callable, List, Tuple
@@ -22,18 +24,18 @@ except ImportError:  # numpy 1.x
     from numpy.core import multiarray
 
 
+#: The statistics methods a message hub's buffers pickle.
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
 def history_buffer_method(owner, name: str) -> Callable:
-    """``getattr`` restricted to the statistics methods of HistoryBuffer:
-    the built-in ones and those added with ``register_statistics``
-    (``_statistics_methods`` pickles them as ``getattr(HistoryBuffer,
-    'mean')``).
+    """``getattr`` restricted to the statistics methods of HistoryBuffer
+    (pickled as ``getattr(HistoryBuffer, 'mean')``).
 
     Raises:
         pickle.UnpicklingError: For any other object or attribute.
     """
-    allowed = {'min', 'max', 'current', 'mean',
-               *HistoryBuffer._statistics_methods}
-    if owner is not HistoryBuffer or name not in allowed:
+    if owner is not HistoryBuffer or name not in HISTORY_BUFFER_STATISTICS:
         raise UnpicklingError(
             f'refusing getattr({owner!r}, {name!r}) while loading a '
             'checkpoint: only HistoryBuffer statistics methods are allowed')
@@ -43,10 +45,9 @@ def history_buffer_method(owner, name: str) -> Callable:
 def _by_name(obj) -> Tuple[Callable, str]:
     """``(obj, 'module.qualname')``: the name pickle writes for ``obj``.
 
-    Registering named entries also keeps them registered when other code
-    leaves a ``torch.serialization.safe_globals`` context that names the same
-    objects (onedl-mmengine does that around its loads): leaving removes the
-    bare objects only.
+    Named entries also survive another library leaving a
+    ``torch.serialization.safe_globals`` context that names the same bare
+    objects (onedl-mmengine does that around its loads).
     """
     return obj, f'{obj.__module__}.{obj.__qualname__}'
 
@@ -69,13 +70,11 @@ def _numpy_types() -> List[Tuple[Callable, str]]:
     ]
 
 
-def allow_runner_checkpoint_types() -> None:
-    """Allowlist the non-tensor types of Runner checkpoints for
-    ``weights_only`` loading (no-op on torch without ``add_safe_globals``)."""
-    if not hasattr(torch.serialization, 'add_safe_globals'):
-        return
-    torch.serialization.add_safe_globals([
+def runner_checkpoint_types() -> List[Tuple[Callable, str]]:
+    """Safe-global entries for the non-tensor types of Runner
+    checkpoints."""
+    return [
         *_numpy_types(),
         _by_name(HistoryBuffer),
         (history_buffer_method, 'builtins.getattr'),
-    ])
+    ]

@@ -1,23 +1,32 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Load local checkpoint files with ``weights_only=True``, always.
+"""Load checkpoint files with ``weights_only=True``, always.
+
+:func:`load_weights_only` reads a file with ``torch.load(weights_only=True)``
+while the types of Runner checkpoints are allowed, and turns torch's errors
+into ones that name the file and the cause: missing, truncated or corrupt,
+or refused because it would run code. The plugin's tools load with it.
 
 mmengine reads local checkpoints (``load_from``, ``resume``, mmseg's
 ``tools/test.py``, ``init_model``, ``Pretrained`` init) through
 ``CheckpointLoader``'s ``''`` scheme. onedl-mmengine's loader retries a
 failed weights-only load with ``weights_only=False``, which runs whatever
-code a malicious pickle holds. :func:`use_weights_only_local_loader`
-replaces that scheme with :func:`load_from_local_weights_only`, which never
-falls back, and turns torch's errors into ones that name the file and the
-cause: missing, truncated or corrupt, or refused because it would run code.
+code a malicious pickle holds, and mmengine 0.10.7's cannot read Runner
+checkpoints on torch >= 2.6. :func:`use_weights_only_local_loader` replaces
+that scheme, for the whole process, with :func:`load_weights_only`. Nothing
+calls it on ``import mmseg_jpu``: a config switches it on with the
+``custom_imports`` entry ``'mmseg_jpu.enable_weights_only_loading'``.
 """
 import pickle
 import re
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import torch
 from mmengine.runner import CheckpointLoader
+
+from .runner_checkpoint_types import runner_checkpoint_types
 
 TRUSTED_TYPES = ('tensors, numbers, strings, plain containers, numpy arrays '
                  "and mmengine's HistoryBuffer")
@@ -74,12 +83,25 @@ def _unreadable(path: Path, error: Exception) -> Exception:
         "complete one, which the work dir's last_checkpoint names.")
 
 
+@contextmanager
+def _runner_checkpoint_types_allowed() -> Iterator[None]:
+    """Allow the Runner checkpoint types for ``weights_only`` loading while
+    the context lasts, then restore torch's safe globals as they were."""
+    before = torch.serialization.get_safe_globals()
+    torch.serialization.add_safe_globals(runner_checkpoint_types())
+    try:
+        yield
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(before)
+
+
 def load_weights_only(path, map_location: Optional[Any] = None) -> Any:
     """``torch.load(path, weights_only=True)`` with errors that name the
     file and the cause.
 
-    The types a Runner checkpoint holds besides tensors are allowlisted by
-    ``allow_runner_checkpoint_types`` (``runner_checkpoint_types.py``).
+    Besides tensors it accepts what Runner checkpoints hold
+    (:func:`~.runner_checkpoint_types.runner_checkpoint_types`).
 
     Raises:
         FileNotFoundError: If ``path`` is not a file.
@@ -92,7 +114,9 @@ def load_weights_only(path, map_location: Optional[Any] = None) -> Any:
     if not path.is_file():
         raise FileNotFoundError(f'checkpoint file not found: {path}')
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        with _runner_checkpoint_types_allowed():
+            return torch.load(
+                path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         if 'Weights only load failed' in str(error):
             raise _refused(path, error) from error
@@ -101,15 +125,8 @@ def load_weights_only(path, map_location: Optional[Any] = None) -> Any:
         raise _unreadable(path, error) from error
 
 
-def load_from_local_weights_only(filename: str,
-                                 map_location: Optional[Any] = None) -> Any:
-    """``CheckpointLoader`` scheme for local paths (mmengine logs it as the
-    ``local_weights_only`` backend)."""
-    return load_weights_only(filename, map_location)
-
-
 def use_weights_only_local_loader() -> None:
-    """Make mmengine load every local checkpoint file with
-    :func:`load_from_local_weights_only`."""
+    """Make mmengine load every local checkpoint file of this process with
+    :func:`load_weights_only`."""
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_local_weights_only, force=True)
+        prefixes='', loader=load_weights_only, force=True)

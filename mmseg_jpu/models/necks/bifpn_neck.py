@@ -8,6 +8,7 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
+from ..utils.input_channels import check_input_channels, feature_channels
 from .bifpn_layer import BiFPNLayer, downsample
 from .weighted_fusion import FUSIONS
 
@@ -143,19 +144,6 @@ class BiFPNNeck(BaseModule):
             raise ValueError(f'BiFPNNeck fusion must be one of {FUSIONS}, '
                              f'got {fusion!r}')
 
-    def _check_inputs(self, inputs: Sequence[Tensor]) -> None:
-        if len(inputs) != len(self.in_channels):
-            raise ValueError(
-                f'BiFPNNeck got {len(inputs)} input levels but in_channels='
-                f'{self.in_channels} expects {len(self.in_channels)}; match '
-                'the backbone out_indices')
-        channels = tuple(x.shape[1] for x in inputs)
-        if channels != self.in_channels:
-            raise ValueError(
-                f'BiFPNNeck got inputs with channels {channels} but '
-                f'in_channels={self.in_channels}; set in_channels to the '
-                'backbone output channels')
-
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, ...]:
         """Project, add the pooled levels and run the BiFPN layers.
 
@@ -166,7 +154,8 @@ class BiFPNNeck(BaseModule):
         Returns:
             tuple[Tensor]: ``num_outs`` levels of ``width`` channels.
         """
-        self._check_inputs(inputs)
+        check_input_channels(self.in_channels, feature_channels(inputs),
+                             type(self).__name__, 'the backbone')
         feats: List[Tensor] = [
             lateral(x)
             for lateral, x in zip(self.laterals, inputs[self.start_level:])

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
+from ..utils.input_channels import check_input_channels, feature_channels
 
 
 @MODELS.register_module()
@@ -33,11 +34,12 @@ class JointPyramidUpsampling(BaseModule):
     ``in_index=1``.
 
     Args:
-        in_channels (Sequence[int]): Channels of the fused levels, highest
-            resolution first. At least two levels. Default: (512, 1024, 2048).
+        in_channels (Sequence[int]): Channels of every input level, highest
+            resolution first, as in mmseg's ``FPN`` and ``JPU``.
+            Default: (512, 1024, 2048).
         start_level (int): Index of the first fused input; earlier inputs
             (e.g. C2 for DeepLabV3+'s low-level branch) are only passed
-            through. Default: 0.
+            through. At least two levels are fused. Default: 0.
         width (int): Channels of each level after its conv, and of each
             dilation branch. Default: 512.
         dilations (Sequence[int]): Dilation rate of each separable conv
@@ -71,9 +73,10 @@ class JointPyramidUpsampling(BaseModule):
                  act_cfg: ConfigType = dict(type='ReLU'),
                  init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
-        self._check_args(in_channels, width, dilations)
+        self._check_args(in_channels, start_level, width, dilations)
         self.in_channels = tuple(in_channels)
         self.start_level = start_level
+        self.fused_channels = self.in_channels[start_level:]
         self.width = width
         self.dilations = tuple(dilations)
         self.align_corners = align_corners
@@ -87,10 +90,10 @@ class JointPyramidUpsampling(BaseModule):
                 padding=1,
                 conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg,
-                act_cfg=act_cfg) for channels in self.in_channels)
+                act_cfg=act_cfg) for channels in self.fused_channels)
         self.dilation_layers = nn.ModuleList(
             DepthwiseSeparableConvModule(
-                len(self.in_channels) * width,
+                len(self.fused_channels) * width,
                 width,
                 kernel_size=3,
                 padding=dilation,
@@ -102,15 +105,20 @@ class JointPyramidUpsampling(BaseModule):
                 pw_act_cfg=act_cfg) for dilation in self.dilations)
 
     @staticmethod
-    def _check_args(in_channels, width, dilations):
-        if not isinstance(in_channels, Sequence) or len(in_channels) < 2:
+    def _check_args(in_channels, start_level, width, dilations):
+        if not isinstance(in_channels, Sequence) or not all(
+                isinstance(c, int) and c > 0 for c in in_channels):
             raise ValueError(
-                'JointPyramidUpsampling needs at least two input levels: '
-                'in_channels must be a sequence of >= 2 ints, got '
+                'JointPyramidUpsampling in_channels must be a sequence of '
+                'positive ints (the channels of every input level), got '
                 f'{in_channels!r}')
-        if not all(isinstance(c, int) and c > 0 for c in in_channels):
-            raise ValueError('JointPyramidUpsampling in_channels must be '
-                             f'positive ints, got {in_channels!r}')
+        if not isinstance(start_level, int) or start_level < 0 or \
+                len(in_channels) - start_level < 2:
+            raise ValueError(
+                'JointPyramidUpsampling needs at least two input levels to '
+                'fuse: in_channels must list >= 2 levels from start_level on,'
+                f' got in_channels={in_channels!r}, '
+                f'start_level={start_level!r}')
         if not isinstance(width, int) or width <= 0:
             raise ValueError('JointPyramidUpsampling width must be a '
                              f'positive int, got {width!r}')
@@ -119,21 +127,6 @@ class JointPyramidUpsampling(BaseModule):
             raise ValueError('JointPyramidUpsampling dilations must be a '
                              'non-empty sequence of positive ints, got '
                              f'{dilations!r}')
-
-    def _check_inputs(self, inputs: Sequence[Tensor]) -> None:
-        expected = self.start_level + len(self.in_channels)
-        if len(inputs) != expected:
-            raise ValueError(
-                f'JointPyramidUpsampling got {len(inputs)} input levels but '
-                f'start_level={self.start_level} and in_channels='
-                f'{self.in_channels} expect {expected}; match the backbone '
-                'out_indices')
-        channels = tuple(x.shape[1] for x in inputs[self.start_level:])
-        if channels != self.in_channels:
-            raise ValueError(
-                f'JointPyramidUpsampling got inputs with channels {channels} '
-                f'but in_channels={self.in_channels}; set in_channels to the '
-                'backbone output channels')
 
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, ...]:
         """Fuse the input levels into a stride-of-the-first-level feature.
@@ -145,7 +138,8 @@ class JointPyramidUpsampling(BaseModule):
         Returns:
             tuple[Tensor]: ``inputs`` followed by the JPU feature.
         """
-        self._check_inputs(inputs)
+        check_input_channels(self.in_channels, feature_channels(inputs),
+                             type(self).__name__, 'the backbone')
         fused_levels = inputs[self.start_level:]
         size = fused_levels[0].shape[2:]
         feats: List[Tensor] = []

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
+from ..utils.input_channels import check_input_channels, feature_channels
 
 
 class JointUpsamplingModule(BaseModule):
@@ -26,16 +27,16 @@ class JointUpsamplingModule(BaseModule):
 
     def __init__(self, deep_channels: int, shallow_channels: int, width: int,
                  dilations: Sequence[int], align_corners: bool,
-                 norm_cfg: ConfigType, branch_norm_cfg: ConfigType,
-                 act_cfg: ConfigType):
+                 conv_cfg: ConfigType, norm_cfg: ConfigType,
+                 branch_norm_cfg: ConfigType, act_cfg: ConfigType):
         super().__init__()
         self.align_corners = align_corners
         self.conv_deep = ConvModule(
-            deep_channels, width, 3, padding=1, norm_cfg=norm_cfg,
-            act_cfg=act_cfg)
+            deep_channels, width, 3, padding=1, conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg, act_cfg=act_cfg)
         self.conv_shallow = ConvModule(
-            shallow_channels, width, 3, padding=1, norm_cfg=norm_cfg,
-            act_cfg=act_cfg)
+            shallow_channels, width, 3, padding=1, conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg, act_cfg=act_cfg)
         self.dilation_layers = nn.ModuleList(
             DepthwiseSeparableConvModule(
                 2 * width,
@@ -43,6 +44,7 @@ class JointUpsamplingModule(BaseModule):
                 3,
                 padding=dilation,
                 dilation=dilation,
+                conv_cfg=conv_cfg,
                 dw_norm_cfg=branch_norm_cfg,
                 dw_act_cfg=None,
                 pw_norm_cfg=branch_norm_cfg,
@@ -79,6 +81,7 @@ class JointPyramidUpsamplingX(BaseModule):
             each step. Default: ((1, 2, 4), (2, 4, 8)).
         align_corners (bool): ``align_corners`` of the resizes.
             Default: True.
+        conv_cfg (dict, optional): Config of conv layers. Default: None.
         norm_cfg (dict): Norm of the 3x3 convs. Default: BN.
         branch_norm_cfg (dict): Norm inside the separable branches.
             Default: GroupNorm with 32 groups.
@@ -97,6 +100,7 @@ class JointPyramidUpsamplingX(BaseModule):
                  widths: Sequence[int] = (256, 512),
                  dilations: Sequence[Sequence[int]] = ((1, 2, 4), (2, 4, 8)),
                  align_corners: bool = True,
+                 conv_cfg: ConfigType = None,
                  norm_cfg: ConfigType = dict(type='BN', requires_grad=True),
                  branch_norm_cfg: ConfigType = dict(
                      type='GN', num_groups=32, requires_grad=True),
@@ -112,11 +116,11 @@ class JointPyramidUpsamplingX(BaseModule):
         first_out = (1 + len(dilations[0])) * widths[0]
         self.joint_upsamplings = nn.ModuleList([
             JointUpsamplingModule(in_channels[1], in_channels[0], widths[0],
-                                  dilations[0], align_corners, norm_cfg,
-                                  branch_norm_cfg, act_cfg),
+                                  dilations[0], align_corners, conv_cfg,
+                                  norm_cfg, branch_norm_cfg, act_cfg),
             JointUpsamplingModule(in_channels[2], first_out, widths[1],
-                                  dilations[1], align_corners, norm_cfg,
-                                  branch_norm_cfg, act_cfg)
+                                  dilations[1], align_corners, conv_cfg,
+                                  norm_cfg, branch_norm_cfg, act_cfg)
         ])
         self.out_channels = (1 + len(dilations[1])) * widths[1]
 
@@ -129,11 +133,8 @@ class JointPyramidUpsamplingX(BaseModule):
         Returns:
             tuple[Tensor]: ``inputs`` followed by the fused stride-8 feature.
         """
-        channels = tuple(x.shape[1] for x in inputs)
-        if channels != self.in_channels:
-            raise ValueError(
-                f'JointPyramidUpsamplingX got inputs with channels {channels}'
-                f' but in_channels={self.in_channels}')
+        check_input_channels(self.in_channels, feature_channels(inputs),
+                             type(self).__name__, 'the backbone')
         c3, c4, c5 = inputs
         feat = self.joint_upsamplings[0](c4, c3)
         feat = self.joint_upsamplings[1](c5, feat)

@@ -11,7 +11,7 @@ the heads' settings, so these mistakes are reported with the config field to
 fix.
 """
 from contextlib import contextmanager
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -19,9 +19,7 @@ from mmengine.model import BaseTTAModel, is_model_wrapper
 from torch import Tensor
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.necks import FPN
-from ..necks.joint_pyramid_upsampling import JointPyramidUpsampling
-from ..necks.joint_pyramid_upsampling_x import JointPyramidUpsamplingX
+from .input_channels import check_input_channels, feature_channels
 
 #: (H, W) of the dry-run image when the data preprocessor sets no size.
 DRY_RUN_SIZE = (64, 64)
@@ -34,10 +32,10 @@ def check_segmentor(model: nn.Module, prefix: str = 'model') -> None:
     and in eval mode, on a zero image of the data preprocessor's ``size``
     (64x64 when it sets none), then checks:
 
-    * the neck's ``in_channels`` against the backbone's output channels
-      (for :class:`JointPyramidUpsampling`, which fuses the levels from
-      ``start_level`` on, :class:`JointPyramidUpsamplingX` and mmseg's
-      ``FPN``; other necks are only run);
+    * the neck's ``in_channels`` against the backbone's output channels,
+      by the rule of :func:`~.input_channels.check_input_channels`, for
+      every neck that declares an ``in_channels`` sequence (the plugin's,
+      mmseg's ``FPN`` and ``JPU``, ...); other necks are only run;
     * for every decode and auxiliary head derived from mmseg's
       ``BaseDecodeHead``: that ``in_index`` selects existing feature levels
       and that ``in_channels`` is the channels of the selected levels
@@ -65,10 +63,10 @@ def check_segmentor(model: nn.Module, prefix: str = 'model') -> None:
                         f'{prefix}.backbone')
         source = f'{prefix}.backbone'
         if getattr(model, 'neck', None) is not None:
-            _check_neck(model.neck, _channels(features), prefix)
+            _check_neck(model.neck, feature_channels(features), prefix)
             features = _run(model.neck, features, f'{prefix}.neck')
             source = f'{prefix}.neck'
-    channels = _channels(features)
+    channels = feature_channels(features)
     for field, head in _heads(model, prefix):
         _check_head(head, field, channels, source)
 
@@ -108,46 +106,22 @@ def _run(module: nn.Module, inputs, field: str) -> Tuple[Tensor, ...]:
     try:
         outputs = module(inputs)
     except Exception as error:
-        given = (f'an input of shape {tuple(inputs.shape)}' if isinstance(
-            inputs, Tensor) else f'features with channels {_channels(inputs)}')
+        given = (f'an input of shape {tuple(inputs.shape)}'
+                 if isinstance(inputs, Tensor) else
+                 f'features with channels {feature_channels(inputs)}')
         raise ValueError(f'{field} ({type(module).__name__}) fails on '
                          f'{given}: {error}; check the settings of {field}'
                          ) from error
     return (outputs, ) if isinstance(outputs, Tensor) else tuple(outputs)
 
 
-def _channels(features: Sequence[Tensor]) -> Tuple[int, ...]:
-    return tuple(int(feature.shape[1]) for feature in features)
-
-
-def _expected_neck_in_channels(
-        neck: nn.Module,
-        backbone_channels: Tuple[int, ...]) -> Optional[Tuple[int, ...]]:
-    """The ``in_channels`` the neck needs, for the necks whose rule is
-    known, else None."""
-    if isinstance(neck, JointPyramidUpsampling):
-        return backbone_channels[neck.start_level:]
-    if isinstance(neck, (JointPyramidUpsamplingX, FPN)):
-        return backbone_channels
-    return None
-
-
 def _check_neck(neck: nn.Module, backbone_channels: Tuple[int, ...],
                 prefix: str) -> None:
-    expected = _expected_neck_in_channels(neck, backbone_channels)
-    if expected is None or tuple(neck.in_channels) == expected:
-        return
-    field = f'{prefix}.neck.in_channels'
-    fused = ''
-    if isinstance(neck, JointPyramidUpsampling):
-        fused = (f', of which {type(neck).__name__} fuses the levels from '
-                 f'{prefix}.neck.start_level={neck.start_level} on')
-    raise ValueError(
-        f'{field}={tuple(neck.in_channels)} does not match the backbone: '
-        f'{prefix}.backbone outputs {len(backbone_channels)} levels with '
-        f'channels {backbone_channels}{fused}. Set {field}={expected}, or '
-        f'change {prefix}.backbone.out_indices to output the levels you '
-        'meant.')
+    """Apply the ``in_channels`` rule to a neck that declares them."""
+    in_channels = getattr(neck, 'in_channels', None)
+    if isinstance(in_channels, Sequence):
+        check_input_channels(in_channels, backbone_channels, f'{prefix}.neck',
+                             f'{prefix}.backbone')
 
 
 def _heads(model: nn.Module, prefix: str) -> List[Tuple[str, nn.Module]]:

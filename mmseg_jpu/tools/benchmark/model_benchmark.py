@@ -17,7 +17,7 @@ from mmseg_jpu.tools.benchmark.inference_options import (
 from mmseg_jpu.tools.benchmark.peak_memory import measure_in_subprocess
 from mmseg_jpu.tools.benchmark.segmentor_builder import (
     SegmentationLogits, build_segmentor, calibrate_batchnorm, load_config)
-from mmseg_jpu.tools.benchmark.suite import Entry
+from mmseg_jpu.tools.benchmark.suite import CONFIG_DIR, Entry
 from mmseg_jpu.tools.benchmark.timing import latency_summary, time_interleaved
 
 #: figures compared with the baseline: record key -> ratio key
@@ -158,8 +158,7 @@ def benchmark_group(entries: Sequence[Entry], settings: Settings,
                 baseline=entry.baseline,
                 option=option,
                 dtype=compute_dtype(option),
-                config=str(entry.config.relative_to(
-                    entry.config.parents[2])),
+                config=entry.config.relative_to(CONFIG_DIR).as_posix(),
                 **static[entry.variant],
                 **quality[(entry.variant, option)],
                 **latency_summary(times[(entry.variant, option)],

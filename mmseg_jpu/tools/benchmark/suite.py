@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-CONFIG_DIR = Path(__file__).resolve().parents[3] / 'configs'
+from ...utils.package_files import CONFIG_ROOT as CONFIG_DIR
 HEADS = ('enc', 'psp', 'aspp', 'eseg')
 DEPTHS = (50, 101)
 

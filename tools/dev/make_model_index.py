@@ -1,7 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Build the OpenMMLab metafiles (``model-index.yml`` and one
-``metafile.yaml`` per config folder) from the configs and the figures
-printed in the FastFCN paper."""
+"""Developer tool: regenerate the OpenMMLab metafiles (``model-index.yml``
+and one ``metafile.yaml`` per config folder) from the configs and the
+figures printed in the FastFCN paper. Run it after adding or renaming a
+config."""
 from pathlib import Path
 from typing import Dict, List
 
@@ -178,3 +179,8 @@ def write_model_index(repo_root: Path) -> List[Path]:
             'Import': [p.relative_to(repo_root).as_posix() for p in written]
         }))
     return [*written, index]
+
+
+if __name__ == '__main__':
+    for path in write_model_index(Path(__file__).resolve().parents[2]):
+        print(path)

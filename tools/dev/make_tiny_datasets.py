@@ -1,11 +1,10 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Regenerate the tiny Pascal Context and ADE20K samples in ``data/tiny``
+"""Developer tool: regenerate the tiny Pascal Context and ADE20K samples in ``data/tiny``
 and the broken cases made from them in ``data/tiny_broken``."""
 import argparse
 
-from mmseg_jpu.tools.tiny_broken_dataset import make_tiny_broken_pascal_context
-from mmseg_jpu.tools.tiny_datasets import (make_tiny_ade20k,
-                                           make_tiny_pascal_context)
+from tiny_broken_dataset import make_tiny_broken_pascal_context
+from tiny_datasets import make_tiny_ade20k, make_tiny_pascal_context
 
 
 def parse_args():
