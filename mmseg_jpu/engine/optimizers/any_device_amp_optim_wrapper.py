@@ -8,7 +8,7 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
 from mmseg.registry import OPTIM_WRAPPERS
 
-AUTOCAST_DTYPES = ('float16', 'bfloat16')
+AMP_DTYPE_NAMES = ('float16', 'bfloat16')
 
 
 def _autocast_dtype(dtype: Union[str, torch.dtype, None],
@@ -19,9 +19,9 @@ def _autocast_dtype(dtype: Union[str, torch.dtype, None],
         return torch.get_autocast_dtype(device_type)
     name = dtype if isinstance(dtype, str) else str(dtype).replace(
         'torch.', '')
-    if name not in AUTOCAST_DTYPES:
+    if name not in AMP_DTYPE_NAMES:
         raise ValueError(f'optim_wrapper.dtype={dtype!r} is not supported: '
-                         f'use one of {AUTOCAST_DTYPES} (or None)')
+                         f'use one of {AMP_DTYPE_NAMES} (or None)')
     return getattr(torch, name)
 
 

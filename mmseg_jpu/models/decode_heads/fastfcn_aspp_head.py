@@ -62,7 +62,15 @@ class FastFCNASPPHead(BaseDecodeHead):
         self.bottleneck = ConvModule(
             self.channels, self.channels, 3, padding=1, **conv)
 
-    def forward(self, inputs: List[Tensor]) -> Tensor:
+    def _forward_feature(self, inputs: List[Tensor]) -> Tensor:
+        """The feature before the classifier, as mmseg's heads name it.
+
+        Args:
+            inputs (list[Tensor]): Multi-level features.
+
+        Returns:
+            Tensor: :math:`(N, channels, H, W)`.
+        """
         x = self._transform_inputs(inputs)
         pooled = F.interpolate(
             self.image_pool(x),
@@ -71,4 +79,8 @@ class FastFCNASPPHead(BaseDecodeHead):
             align_corners=self.align_corners)
         branches = [module(x) for module in self.aspp_modules] + [pooled]
         feat = self.project_dropout(self.project(torch.cat(branches, dim=1)))
-        return self.cls_seg(self.bottleneck(feat))
+        return self.bottleneck(feat)
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        """Logits :math:`(N, K, H, W)`."""
+        return self.cls_seg(self._forward_feature(inputs))

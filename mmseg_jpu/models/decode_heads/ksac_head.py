@@ -8,10 +8,10 @@ from mmcv.cnn import ConvModule, build_activation_layer, build_norm_layer
 from torch import Tensor
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
-FUSIONS = ('sum', 'concat')
+#: How KSACHead combines its atrous branches.
+BRANCH_FUSIONS = ('sum', 'concat')
 
 
 @MODELS.register_module()
@@ -108,8 +108,8 @@ class KSACHead(BaseDecodeHead):
                 'KSACHead dilations must be 1 (the 1x1 branch, as in '
                 'ASPPHead) followed by at least one atrous rate >= 2, e.g. '
                 f'(1, 6, 12, 18); got {dilations!r}')
-        if fusion not in FUSIONS:
-            raise ValueError(f'KSACHead fusion must be one of {FUSIONS}, '
+        if fusion not in BRANCH_FUSIONS:
+            raise ValueError(f'KSACHead fusion must be one of {BRANCH_FUSIONS}, '
                              f'got {fusion!r}')
         if norm_cfg is None:
             raise ValueError(
@@ -153,7 +153,7 @@ class KSACHead(BaseDecodeHead):
             Tensor: :math:`(N, C, H, W)`, :math:`C` = ``channels``.
         """
         x = self._transform_inputs(inputs)
-        pooled = resize(
+        pooled = F.interpolate(
             self.image_pool(x),
             size=x.shape[2:],
             mode='bilinear',

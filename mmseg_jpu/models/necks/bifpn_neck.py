@@ -10,7 +10,6 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 from ..utils.input_channels import check_input_channels, feature_channels
 from .bifpn_layer import BiFPNLayer, downsample
-from .weighted_fusion import FUSIONS
 
 
 @MODELS.register_module()
@@ -89,7 +88,7 @@ class BiFPNNeck(BaseModule):
                  init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         self._check_args(in_channels, width, num_outs, start_level,
-                         num_repeats, fusion)
+                         num_repeats)
         self.in_channels = tuple(in_channels)
         self.width = width
         self.num_outs = num_outs
@@ -115,8 +114,7 @@ class BiFPNNeck(BaseModule):
                 act_cfg=act_cfg) for _ in range(num_repeats))
 
     @staticmethod
-    def _check_args(in_channels, width, num_outs, start_level, num_repeats,
-                    fusion):
+    def _check_args(in_channels, width, num_outs, start_level, num_repeats):
         if not isinstance(in_channels, Sequence) or not in_channels or \
                 not all(isinstance(c, int) and c > 0 for c in in_channels):
             raise ValueError(
@@ -140,9 +138,6 @@ class BiFPNNeck(BaseModule):
         if not isinstance(num_repeats, int) or num_repeats < 1:
             raise ValueError('BiFPNNeck num_repeats (BiFPN layers) must be '
                              f'an int >= 1, got {num_repeats!r}')
-        if fusion not in FUSIONS:
-            raise ValueError(f'BiFPNNeck fusion must be one of {FUSIONS}, '
-                             f'got {fusion!r}')
 
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, ...]:
         """Project, add the pooled levels and run the BiFPN layers.

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
-FUSIONS = ('fast_normalized', 'softmax', 'sum')
+#: How a BiFPN node may fuse its inputs.
+NODE_FUSIONS = ('fast_normalized', 'softmax', 'sum')
 
 
 class WeightedFusion(BaseModule):
@@ -39,9 +40,9 @@ class WeightedFusion(BaseModule):
                  fusion: str = 'fast_normalized',
                  eps: float = 1e-4):
         super().__init__()
-        if fusion not in FUSIONS:
-            raise ValueError(f'fusion must be one of {FUSIONS}, got '
-                             f'{fusion!r}')
+        if fusion not in NODE_FUSIONS:
+            raise ValueError(f'BiFPN node fusion must be one of '
+                             f'{NODE_FUSIONS}, got {fusion!r}')
         self.num_inputs = num_inputs
         self.fusion = fusion
         self.eps = eps
