@@ -8,8 +8,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
 import mmseg_jpu  # noqa: F401  (registers the plugin's modules)
+from mmseg_jpu.tools.mmseg_tools import mmseg_tool, read_test_metrics
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # the developer tools (tiny-dataset and metafile generators) are scripts,
@@ -44,6 +46,24 @@ def tiny_run_config(config: Path, work_dir: Path, max_iters: int = 4):
     cfg.train_dataloader.batch_size = 2
     cfg.randomness = dict(seed=0)
     return cfg
+
+
+def mmseg_test_tool(config, checkpoint, work_dir, *args) -> dict:
+    """Run mmseg's ``tools/test.py CONFIG CHECKPOINT`` in a subprocess and
+    return the metrics it wrote."""
+    result = run_python(mmseg_tool('test.py'), config, checkpoint,
+                        '--work-dir', work_dir, *args)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    return read_test_metrics(work_dir)
+
+
+def metrics_in_process(config, checkpoint, work_dir, **cfg_options) -> dict:
+    """The metrics of ``checkpoint`` computed here with mmengine's Runner,
+    as mmseg's ``tools/test.py`` computes them."""
+    cfg = Config.fromfile(str(config))
+    cfg.merge_from_dict(cfg_options)
+    cfg.work_dir, cfg.load_from = str(work_dir), str(checkpoint)
+    return Runner.from_cfg(cfg).test()
 
 
 def run_python(*command) -> subprocess.CompletedProcess:

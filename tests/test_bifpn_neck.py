@@ -212,5 +212,6 @@ def test_trains_and_evaluates_on_the_tiny_datasets(tiny_config, tmp_path):
     assert len(changed) > 0.9 * len(before)
     loss = runner.message_hub.get_scalar('train/decode.loss_ce').current()
     assert torch.isfinite(torch.tensor(loss))
+    # validation ran and scored the predictions (KeyError if it did not)
     miou = runner.message_hub.get_scalar('val/mIoU').current()
-    assert 0.0 <= miou <= 100.0
+    assert torch.isfinite(torch.tensor(miou))

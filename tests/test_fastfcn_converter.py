@@ -15,9 +15,7 @@ from mmengine.config import Config
 from mmseg.apis import init_model
 from mmseg.structures import SegDataSample
 from mmseg_jpu.tools.fastfcn_converter import ConversionError, convert
-from mmseg_jpu.tools.mmseg_tools import (miou_from_test_log, mmseg_tool,
-                                         run_and_echo)
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, metrics_in_process, mmseg_test_tool
 from .fastfcn_official_weights import official_checkpoint, state_dict_digest
 
 GOLDEN = Path(__file__).parent / 'data' / 'fastfcn_golden'
@@ -211,18 +209,17 @@ def test_mmseg_test_tool_evaluates_the_written_config(tmp_path):
     convert(tmp_path / 'official.pth', tmp_path / 'mmseg.pth',
             tmp_path / 'config.py')
     tiny = REPO_ROOT / 'data' / 'tiny' / 'VOCdevkit' / 'VOC2010'
-    output = run_and_echo([
-        sys.executable,
-        str(mmseg_tool('test.py')),
-        str(tmp_path / 'config.py'),
-        str(tmp_path / 'mmseg.pth'), '--work-dir',
-        str(tmp_path / 'test'), '--cfg-options',
-        f'test_dataloader.dataset.data_root={tiny}',
-        'test_dataloader.num_workers=0',
-        'test_dataloader.persistent_workers=False'
-    ])
-    miou = miou_from_test_log(output)
-    assert miou is not None and 0.0 <= miou <= 100.0
+    data = {
+        'test_dataloader.dataset.data_root': str(tiny),
+        'test_dataloader.num_workers': 0,
+        'test_dataloader.persistent_workers': False
+    }
+    tool = mmseg_test_tool(tmp_path / 'config.py', tmp_path / 'mmseg.pth',
+                           tmp_path / 'test', '--cfg-options',
+                           *(f'{key}={value}' for key, value in data.items()))
+    here = metrics_in_process(tmp_path / 'config.py', tmp_path / 'mmseg.pth',
+                              tmp_path / 'here', **data)
+    assert tool['mIoU'] == here['mIoU']
 
 
 def _with_lateral(state_dict):

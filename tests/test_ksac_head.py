@@ -169,5 +169,6 @@ def test_trains_and_evaluates_on_the_tiny_datasets(tiny_config, tmp_path):
     assert not torch.equal(head.shared_kernel, kernel_before)
     loss = runner.message_hub.get_scalar('train/decode.loss_ce').current()
     assert torch.isfinite(torch.tensor(loss))
+    # validation ran and scored the predictions (KeyError if it did not)
     miou = runner.message_hub.get_scalar('val/mIoU').current()
-    assert 0.0 <= miou <= 100.0
+    assert torch.isfinite(torch.tensor(miou))

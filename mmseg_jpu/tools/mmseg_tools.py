@@ -1,10 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Locate and run the command-line tools installed with mmseg."""
-import re
-import subprocess
-import sys
+"""Locate mmseg's command-line tools and read the metrics they write."""
+import json
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict
 
 import mmseg
 
@@ -23,29 +21,18 @@ def mmseg_tool(name: str) -> Path:
     return path
 
 
-def run_and_echo(command: List[str]) -> str:
-    """Run a command, echo its output live and return that output.
+def read_test_metrics(work_dir: Path) -> Dict[str, float]:
+    """The metrics of the last test run in ``work_dir`` (e.g. by mmseg's
+    ``tools/test.py --work-dir``), from the JSON file that mmengine's
+    ``LoggerHook`` writes beside the log: ``<timestamp>/<timestamp>.json``.
 
     Raises:
-        subprocess.CalledProcessError: If the command fails.
+        FileNotFoundError: If no run in ``work_dir`` wrote metrics.
     """
-    lines = []
-    with subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1) as process:
-        for line in process.stdout:
-            sys.stdout.write(line)
-            lines.append(line)
-    if process.returncode:
-        raise subprocess.CalledProcessError(process.returncode, command,
-                                            ''.join(lines))
-    return ''.join(lines)
-
-
-def miou_from_test_log(log: str) -> Optional[float]:
-    """The mIoU that mmseg's ``tools/test.py`` printed in its log, if any."""
-    found = re.findall(r'Iter\(test\).*?mIoU: ([0-9.]+)', log)
-    return float(found[-1]) if found else None
+    runs = sorted(path for path in Path(work_dir).glob('*/*.json')
+                  if path.stem == path.parent.name)
+    if not runs:
+        raise FileNotFoundError(f'no test metrics (<timestamp>/<timestamp>'
+                                f'.json) in {work_dir}')
+    last_line = runs[-1].read_text().strip().splitlines()[-1]
+    return json.loads(last_line)

@@ -125,8 +125,15 @@ def load_weights_only(path, map_location: Optional[Any] = None) -> Any:
         raise _unreadable(path, error) from error
 
 
+def load_from_local_weights_only(filename: str,
+                                 map_location: Optional[Any] = None) -> Any:
+    """``CheckpointLoader`` scheme for local paths: :func:`load_weights_only`
+    under the name mmengine logs (``local_weights_only`` backend)."""
+    return load_weights_only(filename, map_location)
+
+
 def use_weights_only_local_loader() -> None:
     """Make mmengine load every local checkpoint file of this process with
     :func:`load_weights_only`."""
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_weights_only, force=True)
+        prefixes='', loader=load_from_local_weights_only, force=True)

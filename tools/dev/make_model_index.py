@@ -1,90 +1,51 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Developer tool: regenerate the OpenMMLab metafiles (``model-index.yml``
-and one ``metafile.yaml`` per config folder) from the configs and the
-figures printed in the FastFCN paper. Run it after adding or renaming a
-config."""
+and one ``metafile.yaml`` per config folder) and the results table of each
+config folder's README.md, from the configs and the paper figures in
+``configs/paper_figures.yml``. Run it after adding or renaming a config or
+changing a figure."""
+import re
 from pathlib import Path
 from typing import Dict, List
 
 import yaml
 from mmengine.config import Config
 
-PAPER = {
-    'Title': 'FastFCN: Rethinking Dilated Convolution in the Backbone for '
-    'Semantic Segmentation',
-    'URL': 'https://arxiv.org/abs/1903.11816',
-}
-#: config folder -> collection name and description
+REPO_ROOT = Path(__file__).resolve().parents[2]
+#: config folder -> collection name, description and the paper it follows
 COLLECTIONS = {
-    'fastfcn_jpu': ('FastFCN-JPU', 'stride-32 ResNet + JointPyramidUpsampling'),
-    'dilated_baselines': ('DilatedFCN', 'dilated stride-8 ResNet baselines'),
-    'fastfcn_ablations': ('FastFCN-Ablations', "FastFCN's Table 1 rows"),
+    'fastfcn_jpu': ('FastFCN-JPU', 'stride-32 ResNet + JointPyramidUpsampling',
+                    'FastFCN'),
+    'dilated_baselines': ('DilatedFCN', 'dilated stride-8 ResNet baselines',
+                          'FastFCN'),
+    'fastfcn_ablations': ('FastFCN-Ablations', "FastFCN's Table 1 rows",
+                          'FastFCN'),
     'fastfcn_official': ('FastFCN-Official',
                          'the official FastFCN architectures, for converted '
-                         'checkpoints'),
-    'quickstart': ('Quickstart', 'tiny models for the bundled samples'),
+                         'checkpoints', 'FastFCN'),
+    'quickstart': ('Quickstart', 'tiny models for the bundled samples',
+                   'FastFCN'),
     'ksac': ('KSAC-JPU', 'stride-32 ResNet + JointPyramidUpsampling + '
-             'KSACHead (kernel-sharing atrous convolution)'),
+             'KSACHead (kernel-sharing atrous convolution)', 'KSAC'),
     'eseg': ('ESeg-BiFPN', 'stride-32 ResNet + BiFPNNeck (P3-P9) + '
-             'SegformerHead'),
-}
-#: config folder -> paper of its collection, when it is not FastFCN
-COLLECTION_PAPERS = {
-    'ksac': {
-        'Title': 'See More Than Once -- Kernel-Sharing Atrous Convolution '
-        'for Semantic Segmentation',
-        'URL': 'https://arxiv.org/abs/1908.09443',
-    },
-    'eseg': {
-        'Title': 'Revisiting Multi-Scale Feature Fusion for Semantic '
-        'Segmentation',
-        'URL': 'https://arxiv.org/abs/2203.12683',
-    },
+             'SegformerHead', 'ESeg'),
 }
 DATASETS = {
     'PascalContextDataset59': 'Pascal Context 59',
     'PascalContextDataset': 'Pascal Context',
     'ADE20KDataset': 'ADE20K',
 }
-#: config name -> figures printed in the paper: mIoU (single scale, Table 1
-#: or Table 4), mIoU(ms+flip) (Table 3 and Section 4.3) and FPS on a Titan Xp
-#: at 512x512 (Table 2).
-PAPER_FIGURES: Dict[str, Dict[str, float]] = {
-    'fastfcn_r50-d32_jpu_enc_4xb4-25k_pascal-context-59-480x480':
-    dict(mIoU=51.05, ms=52.10, fps=37.56),
-    'fastfcn_r50-d32_jpu_aspp_4xb4-25k_pascal-context-59-480x480':
-    dict(mIoU=50.07, fps=20.67),
-    'fastfcn_r50-d32_jpu_psp_4xb4-25k_pascal-context-59-480x480':
-    dict(mIoU=50.89, fps=28.48),
-    'fastfcn_r101-d32_jpu_enc_4xb4-25k_pascal-context-59-480x480':
-    dict(ms=54.03, fps=32.02),
-    'fastfcn_r101-d32_jpu_aspp_4xb4-25k_pascal-context-59-480x480':
-    dict(fps=18.08),
-    'fastfcn_r101-d32_jpu_psp_4xb4-25k_pascal-context-59-480x480':
-    dict(fps=23.87),
-    'fastfcn_r50-d32_jpu_enc_4xb4-25k_pascal-context-480x480': dict(ms=51.2),
-    'fastfcn_r101-d32_jpu_enc_4xb4-25k_pascal-context-480x480':
-    dict(ms=53.1),
-    'fastfcn_r50-d32_jpu_enc_4xb4-150k_ade20k-480x480': dict(mIoU=42.75),
-    'fastfcn_r101-d32_jpu_enc_4xb4-150k_ade20k-480x480': dict(mIoU=44.34),
-    'encnet_r50-d8_4xb4-25k_pascal-context-59-480x480':
-    dict(mIoU=49.91, fps=18.77),
-    'deeplabv3_r50-d8_4xb4-25k_pascal-context-59-480x480':
-    dict(mIoU=49.19, fps=15.99),
-    'pspnet_r50-d8_4xb4-25k_pascal-context-59-480x480':
-    dict(mIoU=50.58, fps=18.08),
-    'encnet_r101-d8_4xb4-25k_pascal-context-59-480x480': dict(fps=10.51),
-    'deeplabv3_r101-d8_4xb4-25k_pascal-context-59-480x480': dict(fps=10.46),
-    'pspnet_r101-d8_4xb4-25k_pascal-context-59-480x480': dict(fps=11.36),
-    'encnet_r101-d8_4xb4-25k_pascal-context-480x480': dict(ms=51.7),
-    'encnet_r50-d8_4xb4-150k_ade20k-480x480': dict(mIoU=41.11),
-    'encnet_r101-d8_4xb4-150k_ade20k-480x480': dict(mIoU=44.65),
-    'pspnet_r101-d8_4xb4-150k_ade20k-480x480': dict(mIoU=43.29),
-    'fastfcn_r50-d32_bilinear_enc_4xb4-25k_pascal-context-59-480x480':
-    dict(mIoU=46.47, fps=45.67),
-    'fastfcn_r50-d32_fpn_enc_4xb4-25k_pascal-context-59-480x480':
-    dict(mIoU=49.59, fps=37.87),
-}
+#: metric key in paper_figures.yml -> column of the README tables
+METRICS = {'mIoU': 'mIoU', 'mIoU(ms+flip)': 'mIoU (ms+flip)'}
+TABLE_START = ('<!-- results table: made by tools/dev/make_model_index.py '
+               'from configs/paper_figures.yml; do not edit by hand -->')
+TABLE_END = '<!-- end of results table -->'
+
+
+def paper_figures(repo_root: Path = REPO_ROOT) -> Dict:
+    """``configs/paper_figures.yml``: ``papers`` and ``figures``."""
+    return yaml.safe_load(
+        (repo_root / 'configs' / 'paper_figures.yml').read_text())
 
 
 def _backbone(cfg: Config) -> str:
@@ -93,13 +54,8 @@ def _backbone(cfg: Config) -> str:
     return f'R-{backbone.depth}-D{8 if dilated else 32}'
 
 
-def _results(name: str, dataset: str) -> List[dict]:
-    figures = PAPER_FIGURES.get(name, {})
-    metrics = {}
-    if 'mIoU' in figures:
-        metrics['mIoU'] = figures['mIoU']
-    if 'ms' in figures:
-        metrics['mIoU(ms+flip)'] = figures['ms']
+def _results(figures: Dict, dataset: str, paper: str) -> List[dict]:
+    metrics = {key: figures[key] for key in METRICS if key in figures}
     if not metrics:
         return []
     return [
@@ -107,14 +63,31 @@ def _results(name: str, dataset: str) -> List[dict]:
             Task='Semantic Segmentation',
             Dataset=dataset,
             Metrics=metrics,
-            Source='FastFCN paper (not measured by this project)')
+            Source=f'{paper} paper (not measured by this project)')
     ]
 
 
-def model_entry(config: Path, repo_root: Path) -> dict:
+def _speed(figures: Dict) -> Dict:
+    if 'fps' not in figures:
+        return {}
+    return {
+        'inference time (ms/im)': [
+            dict(
+                value=round(1000 / figures['fps'], 2),
+                hardware='Titan Xp (FastFCN paper)',
+                backend='PyTorch',
+                **{'batch size': 1},
+                mode='FP32',
+                resolution='(512,512)')
+        ]
+    }
+
+
+def model_entry(config: Path, repo_root: Path, figures: Dict) -> dict:
+    collection, _, paper = COLLECTIONS[config.parent.name]
     cfg = Config.fromfile(str(config))
-    name = config.stem
     dataset = DATASETS[cfg.train_dataloader.dataset.type]
+    figures = figures.get(config.stem, {})
     metadata = {
         'Backbone': _backbone(cfg),
         'Neck': (cfg.model.get('neck') or {}).get('type', 'none'),
@@ -122,40 +95,33 @@ def model_entry(config: Path, repo_root: Path) -> dict:
         'Crop Size': str(tuple(cfg.model.data_preprocessor.size)),
         'Lr schd': cfg.train_cfg.max_iters,
         'Training Data': dataset,
+        **_speed(figures),
     }
-    fps = PAPER_FIGURES.get(name, {}).get('fps')
-    if fps:
-        metadata['inference time (ms/im)'] = [
-            dict(
-                value=round(1000 / fps, 2),
-                hardware='Titan Xp (FastFCN paper)',
-                backend='PyTorch',
-                **{'batch size': 1},
-                mode='FP32',
-                resolution='(512,512)')
-        ]
     return {
-        'Name': name,
-        'In Collection': COLLECTIONS[config.parent.name][0],
+        'Name': config.stem,
+        'In Collection': collection,
         'Config': config.relative_to(repo_root).as_posix(),
         'Metadata': metadata,
-        'Results': _results(name, dataset),
+        'Results': _results(figures, dataset, paper),
     }
 
 
-def metafile(folder: Path, repo_root: Path) -> dict:
-    name, description = COLLECTIONS[folder.name]
+def metafile(folder: Path, repo_root: Path, data: Dict) -> dict:
+    name, description, paper = COLLECTIONS[folder.name]
+    readme = folder / 'README.md'
     return {
         'Collections': [
             dict(
                 Name=name,
                 Metadata=dict(Description=description),
-                Paper=COLLECTION_PAPERS.get(folder.name, PAPER),
-                README=f'{folder.relative_to(repo_root).as_posix()}/README.md'
-                if (folder / 'README.md').exists() else 'README.md')
+                Paper=dict(
+                    Title=data['papers'][paper]['title'],
+                    URL=data['papers'][paper]['url']),
+                README=readme.relative_to(repo_root).as_posix()
+                if readme.exists() else 'README.md')
         ],
         'Models': [
-            model_entry(config, repo_root)
+            model_entry(config, repo_root, data['figures'])
             for config in sorted(folder.glob('*.py'))
         ],
     }
@@ -165,22 +131,66 @@ def render(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, width=100)
 
 
-def write_model_index(repo_root: Path) -> List[Path]:
-    """Write every folder's ``metafile.yaml`` and ``model-index.yml``."""
-    written = []
+def _cell(value) -> str:
+    return '-' if value is None else str(value)
+
+
+def results_table(meta: dict, figures: Dict) -> str:
+    """Markdown table of a folder's models with the paper's figures."""
+    lines = [
+        '| config | backbone | head | crop | iterations | paper row | '
+        'paper mIoU | paper mIoU (ms+flip) | paper FPS (Titan Xp) | ours |',
+        '|---|---|---|---|---|---|---|---|---|---|'
+    ]
+    for model in meta['Models']:
+        paper = figures.get(model['Name'], {})
+        info = model['Metadata']
+        lines.append(
+            f"| [{model['Name']}]({Path(model['Config']).name}) | "
+            f"{info['Backbone']} | {info['Head']} | {info['Crop Size']} | "
+            f"{info['Lr schd']} | {_cell(paper.get('row'))} | "
+            f"{_cell(paper.get('mIoU'))} | "
+            f"{_cell(paper.get('mIoU(ms+flip)'))} | "
+            f"{_cell(paper.get('fps'))} | - |")
+    return '\n'.join(lines)
+
+
+def with_results_table(readme_text: str, table: str) -> str:
+    """The README text with its results table (between the markers)
+    replaced by ``table``."""
+    pattern = re.compile(
+        re.escape(TABLE_START) + '.*?' + re.escape(TABLE_END), re.S)
+    if not pattern.search(readme_text):
+        raise ValueError('README.md has no results table markers: add the '
+                         f'lines\n{TABLE_START}\n{TABLE_END}')
+    return pattern.sub(
+        lambda _: f'{TABLE_START}\n{table}\n{TABLE_END}', readme_text)
+
+
+def write_model_index(repo_root: Path = REPO_ROOT) -> List[Path]:
+    """Write every folder's ``metafile.yaml`` and results table, and
+    ``model-index.yml``."""
+    data = paper_figures(repo_root)
+    written, metafiles = [], []
     for folder_name in COLLECTIONS:
         folder = repo_root / 'configs' / folder_name
+        meta = metafile(folder, repo_root, data)
         path = folder / 'metafile.yaml'
-        path.write_text(render(metafile(folder, repo_root)))
-        written.append(path)
+        path.write_text(render(meta))
+        readme = folder / 'README.md'
+        readme.write_text(
+            with_results_table(readme.read_text(),
+                               results_table(meta, data['figures'])))
+        metafiles.append(path)
+        written += [path, readme]
     index = repo_root / 'model-index.yml'
     index.write_text(
         render({
-            'Import': [p.relative_to(repo_root).as_posix() for p in written]
+            'Import': [p.relative_to(repo_root).as_posix() for p in metafiles]
         }))
     return [*written, index]
 
 
 if __name__ == '__main__':
-    for path in write_model_index(Path(__file__).resolve().parents[2]):
-        print(path)
+    for written_path in write_model_index():
+        print(written_path)

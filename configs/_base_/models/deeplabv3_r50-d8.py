@@ -1,8 +1,16 @@
-# The dilated baseline of fastfcn_r50-d32_jpu_aspp.py: the same head on the
-# dilated ResNetV1c of resnet50_v1c-d8.py and no neck; the FCN auxiliary head
-# keeps reading C4.
-_base_ = ['./fastfcn_r50-d32_jpu_aspp.py', './resnet50_v1c-d8.py']
+# DeepLabV3: mmseg's ASPP head on C5 of the dilated ResNet-50 (stride 8).
+_base_ = './dilatedfcn_r50-d8.py'
+norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
-    backbone={{_base_.dilated_backbone}},
-    neck=None,
-    decode_head=dict(in_index=2))
+    decode_head=dict(
+        type='ASPPHead',
+        in_channels=2048,
+        in_index=2,
+        channels=512,
+        dilations=(1, 12, 24, 36),
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=norm_cfg,
+        align_corners=True,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))

@@ -1,16 +1,17 @@
-# ESeg-style model: the plain stride-32 ResNet-50 of fastfcn_r50-d32_jpu.py,
-# no JPU, no dilation. BiFPNNeck projects C3, C4, C5 to 160 channels, pools
-# P6..P9 (P9 = 1/512 of the input) and fuses the 7 levels with 6 BiFPN
-# layers (EfficientDet-D3's width and depth, fast normalized fusion, swish).
-# mmseg's SegformerHead resizes every level to P3 (stride 8), concatenates
-# and fuses them with a 1x1 conv; the FCN auxiliary head reads the BiFPN's
-# P4 (as the FPN ablation does).
-_base_ = './fastfcn_r50-d32_jpu.py'
+# ESeg-style model: the DilatedFCN skeleton of dilatedfcn_r50-d8.py with the
+# plain stride-32 ResNetD32 of fastfcn_r50-d32.py, no JPU, no dilation.
+# BiFPNNeck projects C3, C4, C5 to 160 channels, pools P6..P9 (P9 = 1/512 of
+# the input) and fuses the 7 levels with 6 BiFPN layers (EfficientDet-D3's
+# width and depth, fast normalized fusion, swish). mmseg's SegformerHead
+# resizes every level to P3 (stride 8), concatenates and fuses them with a
+# 1x1 conv; the FCN auxiliary head reads the BiFPN's P4 (as the FPN ablation
+# does).
+_base_ = ['./dilatedfcn_r50-d8.py', './fastfcn_r50-d32.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 bifpn_width = 160
 model = dict(
+    backbone={{_base_.jpu_backbone}},
     neck=dict(
-        _delete_=True,
         type='BiFPNNeck',
         in_channels=(512, 1024, 2048),
         width=bifpn_width,

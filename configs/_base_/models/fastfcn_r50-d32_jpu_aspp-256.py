@@ -1,10 +1,9 @@
-# DeepLabV3+JPU with the official FastFCN DeepLabV3 head (FastFCNASPPHead):
-# 256 channels (mmseg's ASPPHead uses 512), rates 12/24/36, the image pooling
-# branch last, a 1x1 projection (+ Dropout2d 0.5) and then a 3x3 conv.
-_base_ = './fastfcn_r50-d32_jpu_aspp.py'
+# FastFCN's DeepLabV3 with the official FastFCN head (FastFCNASPPHead):
+# deeplabv3-256_r50-d8.py with the FastFCN rule of fastfcn_r50-d32.py
+# (stride-32 backbone plus JPU); the decode head reads the JPU feature where
+# it read C5.
+_base_ = ['./deeplabv3-256_r50-d8.py', './fastfcn_r50-d32.py']
 model = dict(
-    decode_head=dict(
-        type='FastFCNASPPHead',
-        channels=256,
-        dilations=(12, 24, 36),
-        project_dropout_ratio=0.5))
+    backbone={{_base_.jpu_backbone}},
+    neck={{_base_.jpu_neck}},
+    decode_head=dict(in_index=3))

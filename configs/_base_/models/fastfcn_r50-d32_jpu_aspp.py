@@ -1,16 +1,8 @@
-# DeepLabV3's ASPP head on the JPU feature.
-_base_ = './fastfcn_r50-d32_jpu.py'
-norm_cfg = dict(type='SyncBN', requires_grad=True)
+# FastFCN's DeepLabV3 (mmseg's ASPPHead): deeplabv3_r50-d8.py with the FastFCN
+# rule of fastfcn_r50-d32.py (stride-32 backbone plus JPU); the decode head
+# reads the JPU feature where it read C5.
+_base_ = ['./deeplabv3_r50-d8.py', './fastfcn_r50-d32.py']
 model = dict(
-    decode_head=dict(
-        type='ASPPHead',
-        in_channels=2048,
-        in_index=3,
-        channels=512,
-        dilations=(1, 12, 24, 36),
-        dropout_ratio=0.1,
-        num_classes=19,
-        norm_cfg=norm_cfg,
-        align_corners=True,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+    backbone={{_base_.jpu_backbone}},
+    neck={{_base_.jpu_neck}},
+    decode_head=dict(in_index=3))

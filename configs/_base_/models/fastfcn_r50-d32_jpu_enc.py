@@ -1,22 +1,8 @@
-# EncNet head on the JPU feature. EncHead takes the last selected level as
-# its input (the 2048-channel JPU feature); C3 and C4 are only read when
-# add_lateral=True.
-_base_ = './fastfcn_r50-d32_jpu.py'
-norm_cfg = dict(type='SyncBN', requires_grad=True)
+# FastFCN's EncNet (EncHead): encnet_r50-d8.py with the FastFCN rule of
+# fastfcn_r50-d32.py (stride-32 backbone plus JPU); the decode head reads the
+# JPU feature where it read C5.
+_base_ = ['./encnet_r50-d8.py', './fastfcn_r50-d32.py']
 model = dict(
-    decode_head=dict(
-        type='EncHead',
-        in_channels=[512, 1024, 2048],
-        in_index=(0, 1, 3),
-        channels=512,
-        num_codes=32,
-        use_se_loss=True,
-        add_lateral=False,
-        dropout_ratio=0.1,
-        num_classes=19,
-        norm_cfg=norm_cfg,
-        align_corners=True,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
-        loss_se_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)))
+    backbone={{_base_.jpu_backbone}},
+    neck={{_base_.jpu_neck}},
+    decode_head=dict(in_index=(0, 1, 3)))

@@ -1,10 +1,10 @@
-# FastFCN: a plain stride-32 ResNet-50 (no dilation) + Joint Pyramid
-# Upsampling. The decode head is added by the head-specific files
-# (fastfcn_r50-d32_jpu_{enc,aspp,psp}.py); it reads the JPU feature at
-# in_index=3, the FCN auxiliary head reads C4 at in_index=1.
-# SyncBN is reverted to BN by mmengine's Runner on a single device.
-# Training pads to the 480x480 crop; testing slides 480x480 windows with
-# stride 320 (2/3 of the crop, as the official evaluation does).
+# The DilatedFCN that FastFCN compares against, without its decode head:
+# mmseg's ResNetV1c-50 with the last two stages dilated 2 and 4 (output
+# stride 8; C3, C4, C5 all at stride 8), no neck, and an FCN auxiliary head
+# on C4. The head files (encnet_, pspnet_, deeplabv3_r50-d8.py) add the
+# decode head on C5. SyncBN is reverted to BN by mmengine's Runner on a
+# single device. Training pads to the 480x480 crop; testing slides 480x480
+# windows with stride 320 (2/3 of the crop, as the official evaluation does).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -19,18 +19,14 @@ model = dict(
     data_preprocessor=data_preprocessor,
     pretrained='open-mmlab://resnet50_v1c',
     backbone=dict(
-        type='ResNetD32',
+        type='ResNetV1c',
         depth=50,
         out_indices=(1, 2, 3),
+        dilations=(1, 1, 2, 4),
+        strides=(1, 2, 1, 1),
+        contract_dilation=True,
         norm_cfg=norm_cfg,
         norm_eval=False),
-    neck=dict(
-        type='JointPyramidUpsampling',
-        in_channels=(512, 1024, 2048),
-        width=512,
-        dilations=(1, 2, 4, 8),
-        align_corners=True,
-        norm_cfg=norm_cfg),
     auxiliary_head=dict(
         type='FCNHead',
         in_channels=1024,

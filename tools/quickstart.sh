@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: create .venv if it is missing (see
+# tools/setup_env.sh), then train EncNet + JPU on the bundled tiny Pascal
+# Context sample and evaluate it (tools/quickstart.py; arguments are passed
+# on, e.g. --work-dir).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup_env.sh
+exec .venv/bin/python tools/quickstart.py "$@"
