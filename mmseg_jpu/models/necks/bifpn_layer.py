@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""One BiFPN layer of ESeg's neck (:class:`~.bifpn_neck.BiFPNNeck`)."""
 from typing import List, Optional, Sequence
 
 import torch.nn as nn

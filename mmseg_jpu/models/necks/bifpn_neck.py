@@ -1,4 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""ESeg's neck: the backbone levels plus pooled levels up to P9, fused by
+BiFPN layers (``bifpn_layer.py``, ``weighted_fusion.py``)."""
 from typing import List, Sequence, Tuple
 
 import torch.nn as nn

@@ -1,4 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""How a node of ESeg's BiFPN (:class:`~.bifpn_neck.BiFPNNeck`) fuses its
+inputs."""
 from typing import Sequence
 
 import torch
