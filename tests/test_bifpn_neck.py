@@ -34,6 +34,7 @@ def _levels(height, width, channels=(8, 12, 16), first_stride_log2=3, batch=2):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('size', [(97, 131), (64, 64), (1024, 1536)])
 def test_seven_levels_down_to_p9(size):
     neck = BiFPNNeck(

@@ -159,6 +159,7 @@ def test_decode_head_reads_the_jpu_feature_width():
 # -- in a run --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_runner_stops_before_the_first_iteration(tmp_path):
     cfg = tiny_run_config(TINY_PASCAL_CONTEXT_CONFIG, tmp_path, 2)
     assert cfg.default_hooks.segmentor_check.type == 'SegmentorCheckHook'

@@ -58,8 +58,19 @@ def test_configs_are_found():
                     dataset in n for n in names), (head, depth, dataset)
 
 
-@pytest.mark.parametrize(
-    'config', model_configs(), ids=lambda p: p.name[:-3])
+def _one_step_cases():
+    """Every config; all but the quickstart ones (the fast subset's
+    representatives) are slow."""
+    return [
+        pytest.param(
+            config,
+            id=config.stem,
+            marks=() if config.parent.name == 'quickstart' else
+            pytest.mark.slow) for config in model_configs()
+    ]
+
+
+@pytest.mark.parametrize('config', _one_step_cases())
 def test_config_trains_one_step_and_predicts(config):
     cfg = Config.fromfile(str(config))
     if 'mmpretrain.' in cfg.model.backbone.type:
@@ -88,6 +99,7 @@ def test_config_trains_one_step_and_predicts(config):
     assert 0 <= prediction.min() and prediction.max() < num_classes
 
 
+@pytest.mark.slow
 def test_mmpretrain_backbone_drops_in():
     ensure_mmpretrain_importable()
     cfg = Config.fromfile(

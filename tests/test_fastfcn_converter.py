@@ -18,6 +18,9 @@ from mmseg_jpu.tools.fastfcn_converter import ConversionError, convert
 from .conftest import REPO_ROOT, metrics_in_process, mmseg_test_tool
 from .fastfcn_official_weights import official_checkpoint, state_dict_digest
 
+# golden parity with the official code on full-size ResNet-50 models
+pytestmark = pytest.mark.slow
+
 GOLDEN = Path(__file__).parent / 'data' / 'fastfcn_golden'
 CASES = ['encnet_jpu_r50_pcontext', 'psp_jpu_r50_pcontext']
 IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)

@@ -6,12 +6,16 @@ plain-PyTorch transcription of the official forward passes."""
 import json
 from pathlib import Path
 
+import pytest
 import torch
 import torch.nn.functional as F
 
 from mmseg.apis import init_model
 from mmseg_jpu.tools.fastfcn_converter import convert
 from .fastfcn_official_weights import official_state_dict
+
+# golden parity with the official code on full-size ResNet-50 models
+pytestmark = pytest.mark.slow
 
 GOLDEN = Path(__file__).parent / 'data' / 'fastfcn_golden'
 PSP_CASE = 'psp_jpu_r50_pcontext'

@@ -38,6 +38,7 @@ def _num_params(module):
     return sum(p.numel() for p in module.parameters())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('fusion', ['sum', 'concat'])
 @pytest.mark.parametrize('size', [(13, 17), (1, 1), (7, 4)])
 def test_output_keeps_the_input_size(fusion, size):

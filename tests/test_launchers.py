@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import TINY_PASCAL_CONTEXT_CONFIG
+
+# mim train and torchrun in subprocesses
+pytestmark = pytest.mark.slow
 
 
 def _free_port():

@@ -72,6 +72,7 @@ def _mean(values):
     return sum(values) / len(values)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('dtype', ['float16', 'bfloat16'])
 def test_mixed_precision_trains_on_cpu(tmp_path, dtype):
     recorder, runner = _train(
@@ -119,6 +120,7 @@ def restore_determinism():
         saved[1:]
 
 
+@pytest.mark.slow
 def test_same_seed_in_deterministic_mode_repeats_every_loss(
         tmp_path, restore_determinism):
     randomness = dict(randomness=dict(seed=0, deterministic=True))

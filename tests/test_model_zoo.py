@@ -139,6 +139,7 @@ def test_model_index_lists_every_config_and_paper_figure():
     assert set(paper_figures(REPO_ROOT)['figures']) <= listed
 
 
+@pytest.mark.slow
 def test_mim_search_reads_the_model_index():
     mim = Path(sys.executable).parent / 'mim'
     result = subprocess.run(

@@ -4,7 +4,12 @@ weights-only checkpoint loading is switched on by its own import, which the
 plugin's configs make."""
 import json
 
+import pytest
+
 from .conftest import TINY_PASCAL_CONTEXT_CONFIG, run_python
+
+# fresh Python processes
+pytestmark = pytest.mark.slow
 
 PROBE = '''
 import json, sys
@@ -18,6 +23,7 @@ def state():
 before = state()
 import mmseg_jpu
 from mmseg.registry import MODELS
+
 after_import = dict(state(), registered='JointPyramidUpsampling' in MODELS)
 exec(sys.argv[1])
 print(json.dumps(dict(before=before, after_import=after_import,

@@ -11,6 +11,9 @@ from .conftest import (REPO_ROOT, TINY_ADE20K_CONFIG,
                        TINY_PASCAL_CONTEXT_CONFIG, metrics_in_process,
                        mmseg_test_tool, tiny_run_config)
 
+# Runner training and mmseg tools in subprocesses
+pytestmark = pytest.mark.slow
+
 TINY_DATA = REPO_ROOT / 'data' / 'tiny'
 
 

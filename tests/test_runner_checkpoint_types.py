@@ -14,6 +14,7 @@ from mmseg_jpu.utils.weights_only_checkpoint_loader import (
 from .conftest import TINY_PASCAL_CONTEXT_CONFIG, tiny_run_config
 
 
+@pytest.mark.slow
 def test_runner_checkpoint_loads_with_weights_only(tmp_path):
     cfg = tiny_run_config(TINY_PASCAL_CONTEXT_CONFIG, tmp_path, max_iters=2)
     Runner.from_cfg(cfg).train()
