@@ -1,35 +1,86 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Segment an image (or every image of a folder): write the colour mask to
-OUT and an overlay beside it (OUT_overlay.png), or both per image into the
-folder OUT."""
+"""Segment an image, or every image of a folder. Writes the colour mask to
+OUT, and beside it OUT_overlay.png: the image under the mask with a legend
+of the classes present (colour, share of pixels, name), which is also
+printed. With --labels, also writes the class-index mask that other
+programs read (PNG, uint8, or uint16 for models of more than 255 classes).
+A folder of images writes <name>.png and <name>_overlay.png into the folder
+OUT (and <name>.png into the folder LABELS)."""
 import argparse
 import sys
-from pathlib import Path
 
-from mmseg_jpu.tools.infer import segment
+from mmseg_jpu.tools.argument_checks import (device, existing_file, fraction,
+                                             output_file, output_folder,
+                                             parse_as)
+from mmseg_jpu.tools.infer import (legend_text, plan_outputs, segment,
+                                   writes_into_folder)
+from mmseg_jpu.utils.weights_only_checkpoint_loader import (
+    CheckpointLoadError, use_weights_only_local_loader)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('image', type=Path, help='image file or folder')
-    parser.add_argument('config', type=Path, help='config file')
-    parser.add_argument('checkpoint', type=Path, help='checkpoint file')
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('image', help='image file, or folder of images')
+    parser.add_argument('config', type=existing_file, help='config file')
     parser.add_argument(
-        '--out', type=Path, required=True, help='mask file, or folder')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+        'checkpoint', type=existing_file, help='checkpoint file (.pth)')
     parser.add_argument(
-        '--opacity', type=float, default=0.5, help='mask opacity in overlay')
-    return parser.parse_args()
+        '--out',
+        required=True,
+        help='colour mask to write: a .png file, or a folder (an existing '
+        'one, one ending with /, or any path when IMAGE is a folder)')
+    parser.add_argument(
+        '--labels',
+        help='also write the class-index mask: a .png file or a folder, as '
+        'for --out')
+    parser.add_argument(
+        '--device', type=device, default='cpu', help='cpu, cuda or cuda:N')
+    parser.add_argument(
+        '--opacity',
+        type=fraction,
+        default=0.5,
+        help='opacity of the mask in the overlay, 0 to 1')
+    args = parser.parse_args()
+    _check_outputs(parser, args)
+    return args
+
+
+def _check_outputs(parser, args) -> None:
+    """Refuse output paths that are not .png files or writable folders, or
+    that would overwrite inputs or each other; make the output folders."""
+    folders = []
+    for option in ('out', 'labels'):
+        value = getattr(args, option)
+        if value is None:
+            continue
+        into_folder = writes_into_folder(args.image, value)
+        check = output_folder if into_folder else output_file(('.png', ))
+        path = parse_as(parser, f'--{option}', check, value)
+        if into_folder:
+            folders.append(path)
+    try:
+        plan_outputs(args.image, args.out, args.labels)
+    except (FileNotFoundError, ValueError) as error:
+        parser.error(str(error))
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
 
 
 def main():
     args = parse_args()
+    use_weights_only_local_loader()
     try:
-        for image, mask, overlay in segment(args.image, args.config,
-                                            args.checkpoint, args.out,
-                                            args.device, args.opacity):
-            print(f'{image} -> {mask}, {overlay}')
-    except (FileNotFoundError, ValueError) as error:
+        for segmented in segment(args.image, args.config, args.checkpoint,
+                                 args.out, args.device, args.opacity,
+                                 args.labels):
+            files = ', '.join(map(str, segmented.outputs.files()))
+            print(f'{segmented.image} -> {files}')
+            for entry in segmented.legend:
+                print(f'  {legend_text(entry)} (label {entry.label}, '
+                      f'RGB {entry.color})')
+    except (OSError, ValueError, CheckpointLoadError) as error:
         sys.exit(f'infer: {error}')
 
 

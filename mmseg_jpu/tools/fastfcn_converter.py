@@ -172,12 +172,14 @@ def load_official_state_dict(path: Path) -> Dict[str, torch.Tensor]:
     Raises:
         FileNotFoundError: If ``path`` is not a file.
         mmseg_jpu.utils.weights_only_checkpoint_loader.CheckpointLoadError:
-            If the file is truncated or corrupt, or would run code.
+            If the file cannot be loaded (its subclass names the cause), or
+            is an mmseg checkpoint (``CheckpointKindError``).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'official checkpoint not found: {path}')
-    checkpoint = load_weights_only(path, map_location='cpu')
+    checkpoint = load_weights_only(
+        path, map_location='cpu', official_fastfcn=True)
     if not isinstance(checkpoint, dict):
         raise ConversionError(f'{path} holds a {type(checkpoint).__name__},'
                               ' not a checkpoint dict')
@@ -198,6 +200,13 @@ def detect_architecture(state_dict: Dict[str, torch.Tensor]) -> Architecture:
             model with a JPU/JPU_X neck.
     """
     keys = set(state_dict)
+    if not any(k.startswith('head.') for k in keys):
+        prefixes = {k.split('.', 1)[0] + '.' for k in keys}
+        raise ConversionError(
+            'not an official FastFCN segmentation checkpoint: it has no '
+            f'head.* keys (its keys start with {_listing(prefixes)}); the '
+            'converter reads the checkpoints that wuhuikai/FastFCN\'s '
+            'train.py saves')
     heads = [
         head for head, marker in (('enc', 'head.encmodule.'),
                                   ('psp', 'head.conv5.0.conv1.'),

@@ -11,7 +11,6 @@ types for ``torch.serialization``'s safe globals; ``getattr`` is allowed
 only to fetch a public method of ``HistoryBuffer``. Nothing is registered
 here: the weights-only loader allows them only while it loads.
 """
-from pickle import UnpicklingError
 from typing import Callable, List, Tuple
 
 import numpy as np
@@ -28,17 +27,28 @@ except ImportError:  # numpy 1.x
 HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
 
+class DisallowedGetattr(Exception):
+    """A pickle asked for ``getattr(owner, name)`` beyond the statistics
+    methods of HistoryBuffer.
+
+    Not a ``pickle.UnpicklingError``, so that ``torch.load`` passes it on
+    as it is (it rewraps those into a message of its own).
+    """
+
+    def __init__(self, owner, name) -> None:
+        super().__init__(f'getattr({owner!r}, {name!r})')
+        self.owner, self.name = owner, name
+
+
 def history_buffer_method(owner, name: str) -> Callable:
     """``getattr`` restricted to the statistics methods of HistoryBuffer
     (pickled as ``getattr(HistoryBuffer, 'mean')``).
 
     Raises:
-        pickle.UnpicklingError: For any other object or attribute.
+        DisallowedGetattr: For any other object or attribute.
     """
     if owner is not HistoryBuffer or name not in HISTORY_BUFFER_STATISTICS:
-        raise UnpicklingError(
-            f'refusing getattr({owner!r}, {name!r}) while loading a '
-            'checkpoint: only HistoryBuffer statistics methods are allowed')
+        raise DisallowedGetattr(owner, name)
     return getattr(owner, name)
 
 

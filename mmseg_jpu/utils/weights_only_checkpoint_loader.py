@@ -2,9 +2,13 @@
 """Load checkpoint files with ``weights_only=True``, always.
 
 :func:`load_weights_only` reads a file with ``torch.load(weights_only=True)``
-while the types of Runner checkpoints are allowed, and turns torch's errors
-into ones that name the file and the cause: missing, truncated or corrupt,
-or refused because it would run code. The plugin's tools load with it.
+while the types of Runner checkpoints are allowed. When it cannot, it reads
+the file's bytes and raises the error of the cause
+(``checkpoint_errors``): not a checkpoint, truncated, corrupt, a pickle
+that needs globals weights-only loading refuses (named), a pickle protocol
+weights-only loading cannot read, or a checkpoint of the other kind (an
+official FastFCN one given to mmseg, an mmseg one given to the converter).
+The plugin's tools load with it.
 
 mmengine reads local checkpoints (``load_from``, ``resume``, mmseg's
 ``tools/test.py``, ``init_model``, ``Pretrained`` init) through
@@ -16,71 +20,30 @@ that scheme, for the whole process, with :func:`load_weights_only`. Nothing
 calls it on ``import mmseg_jpu``: a config switches it on with the
 ``custom_imports`` entry ``'mmseg_jpu.enable_weights_only_loading'``.
 """
-import pickle
 import re
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, List, Optional
 
 import torch
 from mmengine.runner import CheckpointLoader
 
-from .runner_checkpoint_types import runner_checkpoint_types
+from .checkpoint_errors import (CheckpointKindError, CheckpointLoadError,
+                                CorruptCheckpointError, NotACheckpointError,
+                                PickleProtocolError, TruncatedCheckpointError,
+                                UntrustedCheckpointError)
+from .checkpoint_file_inspection import (ALLOWED_TYPES, file_problem,
+                                         unloadable_cause, zip_damage)
+from .runner_checkpoint_types import (HISTORY_BUFFER_STATISTICS,
+                                      DisallowedGetattr,
+                                      runner_checkpoint_types)
 
-TRUSTED_TYPES = ('tensors, numbers, strings, plain containers, numpy arrays '
-                 "and mmengine's HistoryBuffer")
-
-
-class CheckpointLoadError(RuntimeError):
-    """A checkpoint file exists but cannot be loaded."""
-
-
-class UntrustedCheckpointError(CheckpointLoadError):
-    """A checkpoint file would run code (or build arbitrary objects) when
-    unpickled, so it is refused."""
-
-
-def _is_complete_zip(path: Path) -> bool:
-    """Whether ``path`` is a zip archive (the format ``torch.save`` writes)
-    whose every member is present and matches its checksum."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return archive.testzip() is None
-    except (zipfile.BadZipFile, OSError, EOFError):
-        return False
-
-
-def _refusal_reason(message: str) -> str:
-    """What torch's weights-only unpickler refused, e.g. ``global
-    posix.system``."""
-    found = re.search(r'GLOBAL ([\w.]+)', message)
-    if found:
-        return f'global {found[1]}'
-    found = re.search(r'WeightsUnpickler error:\s*(.+?)\s*(\n\n|$)', message,
-                      re.S)
-    return found[1] if found else message
-
-
-def _refused(path: Path, error: pickle.UnpicklingError) -> Exception:
-    return UntrustedCheckpointError(
-        f'{path}: refused: the file would run code '
-        f'({_refusal_reason(str(error))}) - only load files you trust. '
-        'Checkpoints are read with torch.load(weights_only=True), which '
-        f'accepts {TRUSTED_TYPES}. If you trust this file, re-save its '
-        'weights once: torch.save(torch.load(path, weights_only=False)'
-        '["state_dict"], new_path).')
-
-
-def _unreadable(path: Path, error: Exception) -> Exception:
-    cause = f'{type(error).__name__}: {error}'.strip()
-    if _is_complete_zip(path):
-        return CheckpointLoadError(f'cannot load checkpoint {path}: {cause}')
-    return CheckpointLoadError(
-        f'{path} is truncated or corrupt ({path.stat().st_size} bytes, not a '
-        f'complete checkpoint; {cause}). If a run was killed while writing '
-        'it, resume from the checkpoint before it: --resume picks the last '
-        "complete one, which the work dir's last_checkpoint names.")
+__all__ = [
+    'CheckpointKindError', 'CheckpointLoadError', 'CorruptCheckpointError',
+    'NotACheckpointError', 'PickleProtocolError', 'TruncatedCheckpointError',
+    'UntrustedCheckpointError', 'checkpoint_file_problem',
+    'load_weights_only', 'use_weights_only_local_loader'
+]
 
 
 @contextmanager
@@ -96,33 +59,111 @@ def _runner_checkpoint_types_allowed() -> Iterator[None]:
         torch.serialization.add_safe_globals(before)
 
 
-def load_weights_only(path, map_location: Optional[Any] = None) -> Any:
+def load_weights_only(path,
+                      map_location: Optional[Any] = None,
+                      official_fastfcn: bool = False) -> Any:
     """``torch.load(path, weights_only=True)`` with errors that name the
     file and the cause.
 
     Besides tensors it accepts what Runner checkpoints hold
-    (:func:`~.runner_checkpoint_types.runner_checkpoint_types`).
+    (:func:`~.runner_checkpoint_types.runner_checkpoint_types`). A zip
+    checkpoint is also checked against its CRC-32 checksums, which torch
+    does not check.
+
+    Args:
+        path: The checkpoint file.
+        map_location: As ``torch.load``'s.
+        official_fastfcn: Whether the file must be an official FastFCN
+            checkpoint (the converter's input). By default an official
+            FastFCN checkpoint is refused instead: mmseg would load none
+            of its weights.
 
     Raises:
         FileNotFoundError: If ``path`` is not a file.
-        UntrustedCheckpointError: If unpickling would run code or build an
-            object that is not allowlisted.
-        CheckpointLoadError: If the file is truncated, corrupt or cannot be
-            loaded for another reason (which the message gives).
+        CheckpointLoadError: If the file cannot be loaded; its subclass
+            names the cause: ``NotACheckpointError``,
+            ``TruncatedCheckpointError``, ``CorruptCheckpointError``,
+            ``UntrustedCheckpointError`` (naming the globals),
+            ``PickleProtocolError`` or ``CheckpointKindError``.
     """
     path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f'checkpoint file not found: {path}')
-    try:
-        with _runner_checkpoint_types_allowed():
-            return torch.load(
+    with _runner_checkpoint_types_allowed():
+        try:
+            checkpoint = torch.load(
                 path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as error:
-        if 'Weights only load failed' in str(error):
-            raise _refused(path, error) from error
-        raise _unreadable(path, error) from error
-    except Exception as error:
-        raise _unreadable(path, error) from error
+        except DisallowedGetattr as error:
+            raise _disallowed_getattr(path, error) from error
+        except Exception as error:
+            raise unloadable_cause(path, error) from error
+    damage = zip_damage(path)
+    if damage:
+        raise damage
+    _check_kind(path, checkpoint, official_fastfcn)
+    return checkpoint
+
+
+def checkpoint_file_problem(path) -> Optional[Exception]:
+    """What keeps the checkpoint file at ``path`` from loading, read from its
+    bytes without unpickling: a ``FileNotFoundError`` or the
+    ``CheckpointLoadError`` of the cause; None if its structure is sound.
+
+    Cheaper than loading: it reads the file once and unpickles nothing.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        return FileNotFoundError(f'checkpoint file not found: {path}')
+    with _runner_checkpoint_types_allowed():
+        return file_problem(path)
+
+
+def _disallowed_getattr(path: Path,
+                        error: DisallowedGetattr) -> UntrustedCheckpointError:
+    return UntrustedCheckpointError(
+        f'{path}: refused: unpickling it would call {error}; weights-only '
+        "loading allows getattr only for mmengine's HistoryBuffer "
+        f'statistics methods ({", ".join(HISTORY_BUFFER_STATISTICS)}) and '
+        f'accepts {ALLOWED_TYPES}. Only load files you trust.')
+
+
+def _state_dict_keys(checkpoint: Any) -> List[str]:
+    """The keys of the checkpoint's state dict, without ``module.``."""
+    if not isinstance(checkpoint, dict):
+        return []
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    if not isinstance(state_dict, dict):
+        return []
+    return [
+        re.sub(r'^module\.', '', key) for key in state_dict
+        if isinstance(key, str)
+    ]
+
+
+def _starts(keys: List[str], *prefixes: str) -> bool:
+    return any(key.startswith(prefixes) for key in keys)
+
+
+def _check_kind(path: Path, checkpoint: Any, official_fastfcn: bool) -> None:
+    """Refuse an official FastFCN checkpoint where an mmseg one is expected,
+    and an mmseg one where an official one is."""
+    keys = _state_dict_keys(checkpoint)
+    if not official_fastfcn and _starts(keys, 'pretrained.') and _starts(
+            keys, 'jpu.', 'head.'):
+        raise CheckpointKindError(
+            f'{path} is an official FastFCN checkpoint (keys pretrained.*, '
+            'jpu.*, head.*), not an mmseg one: mmseg would load none of its '
+            'weights, whose modules have other names. Convert it first: '
+            f'python tools/convert_fastfcn.py {path} CONVERTED.pth '
+            '--config-out CONVERTED_CONFIG.py, then use CONVERTED.pth with '
+            'CONVERTED_CONFIG.py.')
+    if official_fastfcn and _starts(keys, 'decode_head.'):
+        raise CheckpointKindError(
+            f'{path} is an mmseg checkpoint (keys backbone.*, decode_head.*), '
+            'not an official FastFCN one: it needs no conversion. Use it '
+            "directly with its config: mmseg's tools/test.py CONFIG "
+            f'{path}, tools/infer.py IMAGE CONFIG {path} --out mask.png, or '
+            f"load_from = '{path}' in a config.")
 
 
 def load_from_local_weights_only(filename: str,

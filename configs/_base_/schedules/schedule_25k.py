@@ -21,16 +21,20 @@ param_scheduler = [
         end=25000,
         by_epoch=False)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=25000, val_interval=2500)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+# mmengine's loops, which first check that the dataset's folders and split
+# file exist and, if not, say how to prepare it (docs/datasets.md)
+train_cfg = dict(
+    type='DataCheckedIterBasedTrainLoop', max_iters=25000, val_interval=2500)
+val_cfg = dict(type='DataCheckedValLoop')
+test_cfg = dict(type='DataCheckedTestLoop')
 # `--auto-scale-lr` rescales lr when the total batch differs from 16.
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # a run killed at any moment resumes from its last complete checkpoint
+    # a run killed at any moment, or out of disk space, resumes from its last
+    # complete checkpoint; --resume falls back to the newest complete one
     checkpoint=dict(
         type='AtomicCheckpointHook', by_epoch=False, interval=2500),
     sampler_seed=dict(type='DistSamplerSeedHook'),
@@ -38,4 +42,7 @@ default_hooks = dict(
     # fail before the first iteration on channels/in_index that do not fit,
     # and on missing files or out-of-range labels, naming the field or file
     segmentor_check=dict(type='SegmentorCheckHook'),
-    data_check=dict(type='SegDataCheckHook'))
+    data_check=dict(type='SegDataCheckHook'),
+    # stop at the first NaN/inf loss or gradient, before the update, naming
+    # the loss terms: the last good checkpoint stays the last one
+    divergence_check=dict(type='DivergenceCheckHook'))
