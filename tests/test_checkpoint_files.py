@@ -1,20 +1,28 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Checkpoint files from outside: every local checkpoint mmengine and mmseg
-load (``load_from``, ``--resume``, ``tools/test.py``, ``init_model``) and
-the official-checkpoint converter read with ``weights_only=True``; a pickle
-that would run code is refused, a missing, truncated or corrupt file gives
-an error naming it."""
+load (``load_from``, ``--resume``, ``tools/test.py``, ``init_model``),
+``tools/infer.py`` and the official-checkpoint converter read with
+``weights_only=True``. A file that cannot be loaded gets one message per
+cause, the same through every path, found from the file's bytes: not a
+checkpoint, truncated, corrupt, a pickle that needs a named global (every
+pickle protocol, zip and legacy torch formats, plain pickles), a pickle
+protocol weights-only loading cannot read, a checkpoint of the other kind.
+A pickle that would run code never runs it."""
+import copyreg
+import io
 import os
 import re
 import runpy
+import struct
 import sys
+import zipfile
 from collections import OrderedDict
 
 import numpy as np
 import pytest
 import torch
 from mmengine.logging import HistoryBuffer
-from mmengine.runner import CheckpointLoader, load_checkpoint
+from mmengine.runner import CheckpointLoader, Runner, load_checkpoint
 
 import mmseg_jpu.enable_weights_only_loading  # noqa: F401 (the switch under test)
 
@@ -22,8 +30,17 @@ from mmseg.apis import init_model
 from mmseg_jpu.tools.fastfcn_converter import load_official_state_dict
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
 from mmseg_jpu.utils.weights_only_checkpoint_loader import (
-    CheckpointLoadError, UntrustedCheckpointError, load_weights_only)
-from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, run_python
+    CheckpointKindError, CheckpointLoadError, CorruptCheckpointError,
+    NotACheckpointError, PickleProtocolError, TruncatedCheckpointError,
+    UntrustedCheckpointError, checkpoint_file_problem, load_weights_only)
+from .conftest import (REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, run_python,
+                       tiny_run_config)
+
+TINY_IMAGE = (REPO_ROOT / 'data' / 'tiny' / 'VOCdevkit' / 'VOC2010' /
+              'JPEGImages' / 'tiny_val_000.jpg')
+PROTOCOLS = range(6)
+#: pickle protocols torch.load(weights_only=True) reads.
+READABLE_PROTOCOLS = (2, 3)
 
 
 class _RunsShell:
@@ -37,17 +54,236 @@ class _RunsShell:
         return os.system, (self.command, )
 
 
-@pytest.fixture
-def hostile(tmp_path):
-    """A checkpoint whose loading would create ``tmp_path / 'pwned'``."""
+def _torch_bytes(obj, protocol=2, zip_format=True) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(
+        obj,
+        buffer,
+        pickle_protocol=protocol,
+        _use_new_zipfile_serialization=zip_format)
+    return buffer.getvalue()
+
+
+def _weights():
+    return {'state_dict': OrderedDict(w=torch.arange(256.))}
+
+
+def _flip_a_tensor_byte(data: bytes) -> bytes:
+    """The zip checkpoint with one byte of its tensor data changed."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = next(i for i in archive.infolist()
+                    if i.filename.endswith('/data/0'))
+    name_length, extra_length = struct.unpack(
+        '<HH', data[info.header_offset + 26:info.header_offset + 30])
+    start = info.header_offset + 30 + name_length + extra_length
+    damaged = bytearray(data)
+    damaged[start + 100] ^= 0xFF
+    return bytes(damaged)
+
+
+def _official_fastfcn():
+    return {
+        'epoch': 80,
+        'state_dict': {
+            'pretrained.conv1.0.weight': torch.ones(1),
+            'jpu.conv5.0.weight': torch.ones(1),
+            'head.conv5.0.weight': torch.ones(1),
+        }
+    }
+
+
+def _mmseg():
+    return {
+        'meta': {},
+        'state_dict': {
+            'backbone.stem.0.weight': torch.ones(1),
+            'decode_head.conv_seg.weight': torch.ones(1),
+        }
+    }
+
+
+#: cause -> (bytes of the file, error class, start of the message after the
+#: path)
+CAUSES = {
+    'random_bytes': (lambda: np.random.default_rng(0).bytes(4096),
+                     NotACheckpointError,
+                     ' is not a checkpoint: its 4096 bytes are neither the zip '
+                     'archive torch.save writes nor a pickle'),
+    'html_page': (lambda: b'<!DOCTYPE html><html><body>404</body></html>',
+                  NotACheckpointError, ' is not a checkpoint: its 44 bytes'),
+    'empty': (lambda: b'', TruncatedCheckpointError, ' is empty (0 bytes)'),
+    'six_bytes': (lambda: _torch_bytes(_weights())[:6],
+                  TruncatedCheckpointError, ' is truncated: it starts as the '
+                  'zip archive torch.save writes, but its end'),
+    'half_zip': (lambda: _torch_bytes(_weights())[:1000],
+                 TruncatedCheckpointError, ' is truncated: it starts as the '
+                 'zip archive'),
+    'half_legacy': (lambda: _torch_bytes(_weights(), zip_format=False)[:700],
+                    TruncatedCheckpointError,
+                    ' is truncated: its pickles are complete, but the tensor '
+                    'data after them holds'),
+    'legacy_pickle_cut': (lambda: _torch_bytes(_weights(),
+                                               zip_format=False)[:100],
+                          TruncatedCheckpointError,
+                          ' is truncated: its pickle ends after 100 bytes'),
+    'corrupt_zip': (lambda: _flip_a_tensor_byte(_torch_bytes(_weights())),
+                    CorruptCheckpointError, ' is corrupt: its member '),
+    'code_protocol_4': (lambda: _torch_bytes({'m': _RunsShell('true')}, 4),
+                        UntrustedCheckpointError,
+                        ': refused: unpickling it would call posix.system,'),
+    'harmless_protocol_4': (lambda: _torch_bytes(_weights(), 4),
+                            PickleProtocolError,
+                            ' was pickled with protocol 4'),
+    'official_fastfcn': (lambda: _torch_bytes(_official_fastfcn()),
+                         CheckpointKindError,
+                         ' is an official FastFCN checkpoint'),
+}
+#: one cause per error class, for the paths that cost a model or a process
+ONE_PER_CLASS = [
+    'random_bytes', 'six_bytes', 'corrupt_zip', 'code_protocol_4',
+    'harmless_protocol_4', 'official_fastfcn'
+]
+
+
+def _write(tmp_path, cause):
+    path = tmp_path / f'{cause}.pth'
+    path.write_bytes(CAUSES[cause][0]())
+    return path
+
+
+def _expected(path, cause) -> str:
+    _, error_class, start = CAUSES[cause]
+    with pytest.raises(error_class) as error:
+        load_weights_only(path)
+    assert str(error.value).startswith(f'{path}{start}'), str(error.value)
+    return str(error.value)
+
+
+# --- each cause: its class, its message and its advice ---------------------
+
+
+@pytest.mark.parametrize('cause', sorted(CAUSES))
+def test_each_cause_has_its_error(tmp_path, cause):
+    path = _write(tmp_path, cause)
+    message = _expected(path, cause)
+    # torch.load(weights_only=False) is advised only for a readable pickle
+    # whose globals are all named
+    advises = 'weights_only=False' in message
+    assert advises == (cause in ('code_protocol_4', 'harmless_protocol_4'))
+    assert type(checkpoint_file_problem(path)) is (
+        None.__class__ if cause == 'official_fastfcn' else CAUSES[cause][1])
+
+
+@pytest.mark.parametrize('zip_format', [True, False], ids=['zip', 'legacy'])
+@pytest.mark.parametrize('protocol', PROTOCOLS)
+def test_code_is_named_for_every_protocol_and_format(tmp_path, protocol,
+                                                     zip_format):
     path = tmp_path / 'hostile.pth'
     marker = tmp_path / 'pwned'
-    torch.save({
-        'state_dict': {},
-        'meta': _RunsShell(f'touch {marker}')
-    }, path)
-    yield path
+    path.write_bytes(
+        _torch_bytes({
+            'state_dict': {},
+            'meta': _RunsShell(f'touch {marker}')
+        }, protocol, zip_format))
+    with pytest.raises(
+            UntrustedCheckpointError,
+            match=re.escape(f'{path}: refused: unpickling it would call '
+                            'posix.system, which weights-only loading does '
+                            'not allow')):
+        load_weights_only(path)
     assert not marker.exists(), 'the pickled command ran'
+
+
+class _Prints:
+    """Pickles as ``print(...)``; protocols 0-2 name it
+    ``__builtin__.print``, as Python 2 did."""
+
+    def __reduce__(self):
+        return print, ('this must never run', )
+
+
+@pytest.mark.parametrize('protocol', PROTOCOLS)
+def test_python2_names_are_read_as_python3_imports_them(tmp_path, protocol):
+    path = tmp_path / 'prints.pth'
+    path.write_bytes(_torch_bytes({'x': _Prints()}, protocol))
+    with pytest.raises(
+            UntrustedCheckpointError,
+            match=re.escape(f'{path}: refused: unpickling it would call '
+                            'builtins.print,')):
+        load_weights_only(path)
+
+
+@pytest.mark.parametrize('protocol', PROTOCOLS)
+def test_code_in_a_plain_pickle_is_named(tmp_path, protocol):
+    import pickle
+    path = tmp_path / 'plain.pkl'
+    path.write_bytes(pickle.dumps({'m': _RunsShell('true')}, protocol))
+    with pytest.raises(
+            UntrustedCheckpointError,
+            match=re.escape(f'{path}: refused: unpickling it would call '
+                            'posix.system') + ".*pickle.load"):
+        load_weights_only(path)
+
+
+@pytest.mark.parametrize('zip_format', [True, False], ids=['zip', 'legacy'])
+@pytest.mark.parametrize('protocol', PROTOCOLS)
+def test_harmless_pickle_of_any_protocol(tmp_path, protocol, zip_format):
+    path = tmp_path / 'weights.pth'
+    path.write_bytes(_torch_bytes(_weights(), protocol, zip_format))
+    if protocol in READABLE_PROTOCOLS:
+        loaded = load_weights_only(path)
+        assert torch.equal(loaded['state_dict']['w'], torch.arange(256.))
+        return
+    with pytest.raises(PickleProtocolError) as error:
+        load_weights_only(path)
+    message = str(error.value)
+    assert message.startswith(
+        f'{path} was pickled with protocol {protocol} (torch.save(..., '
+        f'pickle_protocol={protocol})), which torch.load(weights_only=True) '
+        'cannot read')
+    assert 'torch._utils._rebuild_tensor_v2' in message
+    assert 'would call' not in message
+
+
+def test_global_pushed_by_extension_code_cannot_be_checked(tmp_path):
+    path = tmp_path / 'extension.pth'
+    copyreg.add_extension('posix', 'system', 0x7f00)
+    try:
+        path.write_bytes(_torch_bytes({'m': _RunsShell('true')}))
+    finally:
+        copyreg.remove_extension('posix', 'system', 0x7f00)
+    with pytest.raises(UntrustedCheckpointError) as error:
+        load_weights_only(path)
+    message = str(error.value)
+    assert 'a global whose name is computed while unpickling' in message
+    assert 'do not load it' in message
+    assert 'weights_only=False' not in message
+
+
+class _FetchesAttribute:
+    """Pickles as ``getattr(OrderedDict, 'fromkeys')``."""
+
+    def __reduce__(self):
+        return getattr, (OrderedDict, 'fromkeys')
+
+
+def test_getattr_beyond_the_allowlist_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / 'getattr.pth'
+    torch.save({'x': _FetchesAttribute()}, path)
+    with pytest.raises(
+            UntrustedCheckpointError,
+            match=re.escape(f'{path}: refused: unpickling it would call '
+                            "getattr(<class 'collections.OrderedDict'>, "
+                            "'fromkeys')")):
+        load_weights_only(path)
+
+
+def test_missing_file_is_named(tmp_path):
+    path = tmp_path / 'nope.pth'
+    with pytest.raises(FileNotFoundError,
+                       match='checkpoint file not found: ' +
+                       re.escape(str(path))):
+        CheckpointLoader.load_checkpoint(str(path), 'cpu')
 
 
 def _runner_like_checkpoint():
@@ -62,105 +298,166 @@ def _runner_like_checkpoint():
     }
 
 
-@pytest.fixture
-def complete(tmp_path):
+def test_runner_checkpoint_contents_load(tmp_path):
     path = tmp_path / 'complete.pth'
     torch.save(_runner_like_checkpoint(), path)
-    return path
-
-
-def test_runner_checkpoint_contents_load(complete):
-    checkpoint = CheckpointLoader.load_checkpoint(str(complete), 'cpu')
+    checkpoint = CheckpointLoader.load_checkpoint(str(path), 'cpu')
     assert checkpoint['meta']['iter'] == 4
     assert checkpoint['message_hub']['log_scalars']['train/loss'].mean() \
         == 1.5
+    assert checkpoint_file_problem(path) is None
 
 
-def test_code_in_a_pickle_is_refused_by_mmengine_loading(hostile):
-    with pytest.raises(
-            UntrustedCheckpointError,
-            match=re.escape(f'{hostile}: refused: the file would run code '
-                            '(global posix.system) - only load files you '
-                            'trust')):
-        CheckpointLoader.load_checkpoint(str(hostile), 'cpu')
-    model = torch.nn.Conv2d(2, 2, 1)
-    with pytest.raises(UntrustedCheckpointError):
-        load_checkpoint(model, str(hostile), 'cpu')
+# --- the same message through every loading path ---------------------------
 
 
-def test_code_in_a_pickle_is_refused_by_init_model(hostile):
-    with pytest.raises(
-            UntrustedCheckpointError, match=re.escape(str(hostile))):
-        init_model(str(TINY_PASCAL_CONTEXT_CONFIG), str(hostile), 'cpu')
+@pytest.mark.parametrize('cause', sorted(CAUSES))
+def test_mmengine_checkpoint_loader_gives_the_same_message(tmp_path, cause):
+    path = _write(tmp_path, cause)
+    expected = _expected(path, cause)
+    with pytest.raises(CAUSES[cause][1]) as error:
+        CheckpointLoader.load_checkpoint(str(path), 'cpu')
+    assert str(error.value) == expected
+    with pytest.raises(CAUSES[cause][1]) as error:
+        load_checkpoint(torch.nn.Conv2d(2, 2, 1), str(path), 'cpu')
+    assert str(error.value) == expected
 
 
-def test_code_in_a_pickle_is_refused_by_mmseg_test_tool(hostile, tmp_path):
+@pytest.fixture(scope='module')
+def runner(tmp_path_factory):
+    return Runner.from_cfg(
+        tiny_run_config(TINY_PASCAL_CONTEXT_CONFIG,
+                        tmp_path_factory.mktemp('work')))
+
+
+@pytest.mark.parametrize('cause', ONE_PER_CLASS)
+def test_load_from_and_resume_give_the_same_message(runner, tmp_path, cause):
+    # what load_or_resume() calls for load_from, and for --resume
+    path = _write(tmp_path, cause)
+    expected = _expected(path, cause)
+    for load in (runner.load_checkpoint, runner.resume):
+        with pytest.raises(CAUSES[cause][1]) as error:
+            load(str(path))
+        assert str(error.value) == expected
+
+
+@pytest.mark.parametrize('cause', ONE_PER_CLASS)
+def test_init_model_gives_the_same_message(tmp_path, cause):
+    path = _write(tmp_path, cause)
+    expected = _expected(path, cause)
+    with pytest.raises(CAUSES[cause][1]) as error:
+        init_model(str(TINY_PASCAL_CONTEXT_CONFIG), str(path), 'cpu')
+    assert str(error.value) == expected
+
+
+def _run_tool(monkeypatch, tool, *args):
+    """Run ``tools/<tool>`` in this process as a user does; return its exit
+    code or message."""
+    monkeypatch.setattr(sys, 'argv', [tool, *map(str, args)])
+    with pytest.raises(SystemExit) as exit_:
+        runpy.run_path(str(REPO_ROOT / 'tools' / tool), run_name='__main__')
+    return exit_.value.code
+
+
+@pytest.mark.parametrize('cause', ONE_PER_CLASS)
+def test_infer_gives_the_same_message(monkeypatch, tmp_path, cause):
+    path = _write(tmp_path, cause)
+    expected = _expected(path, cause)
+    assert _run_tool(monkeypatch, 'infer.py', TINY_IMAGE,
+                     TINY_PASCAL_CONTEXT_CONFIG, path, '--out',
+                     tmp_path / 'mask.png') == f'infer: {expected}'
+    assert not (tmp_path / 'mask.png').exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('cause', ONE_PER_CLASS)
+def test_mmseg_test_tool_gives_the_same_message(tmp_path, cause):
+    path = _write(tmp_path, cause)
+    expected = _expected(path, cause)
     result = run_python(
-        mmseg_tool('test.py'), TINY_PASCAL_CONTEXT_CONFIG, hostile,
+        mmseg_tool('test.py'), TINY_PASCAL_CONTEXT_CONFIG, path,
         '--work-dir', tmp_path / 'test')
     assert result.returncode != 0
-    assert f'{hostile}: refused: the file would run code' in result.stderr
+    assert expected in result.stderr, result.stderr[-2000:]
 
 
-def test_code_in_a_pickle_is_refused_by_the_converter(hostile):
-    with pytest.raises(
-            UntrustedCheckpointError, match=re.escape(str(hostile))):
-        load_official_state_dict(hostile)
+@pytest.mark.slow
+def test_code_in_a_pickle_never_runs_in_mmseg_test_tool(tmp_path):
+    path = tmp_path / 'hostile.pth'
+    marker = tmp_path / 'pwned'
+    torch.save({'state_dict': {}, 'meta': _RunsShell(f'touch {marker}')}, path)
+    result = run_python(
+        mmseg_tool('test.py'), TINY_PASCAL_CONTEXT_CONFIG, path,
+        '--work-dir', tmp_path / 'test')
+    assert result.returncode != 0
+    assert f'{path}: refused: unpickling it would call posix.system' in \
+        result.stderr
+    assert not marker.exists(), 'the pickled command ran'
 
 
-@pytest.mark.parametrize('damage', [
-    lambda data: data[:len(data) // 2],
-    lambda data: data[:len(data) - 100],
-    lambda data: b'',
-    lambda data: b'this is not a checkpoint',
-], ids=['half', 'end_missing', 'empty', 'not_a_checkpoint'])
-def test_truncated_or_corrupt_file_is_named(complete, tmp_path, damage):
-    path = tmp_path / 'damaged.pth'
-    path.write_bytes(damage(complete.read_bytes()))
-    message = f'{re.escape(str(path))} is truncated or corrupt'
-    with pytest.raises(CheckpointLoadError, match=message):
-        CheckpointLoader.load_checkpoint(str(path), 'cpu')
-    with pytest.raises(CheckpointLoadError, match=message):
+# --- the converter: the same messages, and the reverse kind ----------------
+
+
+@pytest.mark.parametrize(
+    'cause', sorted(set(CAUSES) - {'official_fastfcn'}))
+def test_converter_gives_the_same_message(tmp_path, cause):
+    path = _write(tmp_path, cause)
+    expected = _expected(path, cause)
+    with pytest.raises(CAUSES[cause][1]) as error:
         load_official_state_dict(path)
+    assert str(error.value) == expected
+    assert 'resume' not in expected
 
 
-def test_truncated_file_is_reported_by_the_converter_cli(
-        complete, tmp_path, monkeypatch):
-    path = tmp_path / 'official.pth'
-    path.write_bytes(complete.read_bytes()[:1000])
-    monkeypatch.setattr(sys, 'argv', [
-        'convert_fastfcn.py',
-        str(path),
-        str(tmp_path / 'out.pth'), '--config-out',
-        str(tmp_path / 'out.py')
-    ])
-    with pytest.raises(SystemExit) as exit_:
-        runpy.run_path(
-            str(REPO_ROOT / 'tools' / 'convert_fastfcn.py'),
-            run_name='__main__')
-    assert exit_.value.code.startswith(
-        f'convert_fastfcn: {path} is truncated or corrupt')
+@pytest.mark.parametrize(
+    'cause', sorted(set(ONE_PER_CLASS) - {'official_fastfcn'}))
+def test_converter_cli_gives_the_same_message(monkeypatch, tmp_path, cause):
+    path = _write(tmp_path, cause)
+    expected = _expected(path, cause)
+    assert _run_tool(monkeypatch, 'convert_fastfcn.py', path,
+                     tmp_path / 'out.pth', '--config-out', tmp_path /
+                     'out.py') == f'convert_fastfcn: {expected}'
+    assert not (tmp_path / 'out.pth').exists()
 
 
-def test_missing_file_is_named(tmp_path):
-    path = tmp_path / 'nope.pth'
-    with pytest.raises(FileNotFoundError,
-                       match='checkpoint file not found: ' +
-                       re.escape(str(path))):
+def test_mmseg_checkpoint_given_to_the_converter(monkeypatch, tmp_path):
+    path = tmp_path / 'mmseg.pth'
+    torch.save(_mmseg(), path)
+    expected = (f'{path} is an mmseg checkpoint (keys backbone.*, '
+                'decode_head.*), not an official FastFCN one: it needs no '
+                'conversion. Use it directly with its config:')
+    with pytest.raises(CheckpointKindError) as error:
+        load_official_state_dict(path)
+    assert str(error.value).startswith(expected)
+    assert _run_tool(monkeypatch, 'convert_fastfcn.py', path,
+                     tmp_path / 'out.pth', '--config-out',
+                     tmp_path / 'out.py') == f'convert_fastfcn: {error.value}'
+    # an mmseg checkpoint loads where an mmseg one is expected
+    assert 'state_dict' in load_weights_only(path)
+
+
+def test_official_checkpoint_given_to_mmseg_says_convert_it(tmp_path):
+    path = tmp_path / 'official.pth.tar'
+    torch.save(_official_fastfcn(), path)
+    with pytest.raises(CheckpointKindError) as error:
         CheckpointLoader.load_checkpoint(str(path), 'cpu')
+    assert str(error.value).startswith(
+        f'{path} is an official FastFCN checkpoint (keys pretrained.*, '
+        'jpu.*, head.*), not an mmseg one: mmseg would load none of its '
+        f'weights, whose modules have other names. Convert it first: python '
+        f'tools/convert_fastfcn.py {path} CONVERTED.pth --config-out '
+        'CONVERTED_CONFIG.py')
+    assert load_weights_only(path, official_fastfcn=True)['epoch'] == 80
 
 
-class _FetchesAttribute:
-    """Pickles as ``getattr(OrderedDict, 'fromkeys')``."""
-
-    def __reduce__(self):
-        return getattr, (OrderedDict, 'fromkeys')
-
-
-def test_getattr_beyond_the_allowlist_is_refused_with_the_reason(tmp_path):
-    path = tmp_path / 'getattr.pth'
-    torch.save({'x': _FetchesAttribute()}, path)
-    with pytest.raises(UntrustedCheckpointError,
-                       match=r'would run code \(refusing getattr\(.*'
-                       r'OrderedDict.*fromkeys'):
-        load_weights_only(path)
+def test_converter_names_a_checkpoint_of_another_model(monkeypatch,
+                                                       tmp_path):
+    path = tmp_path / 'resnet.pth'
+    torch.save({'conv1.weight': torch.ones(1), 'fc.weight': torch.ones(1)},
+               path)
+    code = _run_tool(monkeypatch, 'convert_fastfcn.py', path,
+                     tmp_path / 'out.pth', '--config-out', tmp_path / 'o.py')
+    assert code == ('convert_fastfcn: not an official FastFCN segmentation '
+                    'checkpoint: it has no head.* keys (its keys start with '
+                    "conv1., fc.); the converter reads the checkpoints that "
+                    "wuhuikai/FastFCN's train.py saves")

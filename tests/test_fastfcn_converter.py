@@ -15,6 +15,8 @@ from mmengine.config import Config
 from mmseg.apis import init_model
 from mmseg.structures import SegDataSample
 from mmseg_jpu.tools.fastfcn_converter import ConversionError, convert
+from mmseg_jpu.utils.weights_only_checkpoint_loader import \
+    UntrustedCheckpointError
 from .conftest import REPO_ROOT, metrics_in_process, mmseg_test_tool
 from .fastfcn_official_weights import official_checkpoint, state_dict_digest
 
@@ -190,7 +192,9 @@ class _Payload:
 def test_pickled_code_is_refused(tmp_path):
     path = tmp_path / 'hostile.pth'
     torch.save({'state_dict': {'x': _Payload()}}, path)
-    with pytest.raises(Exception, match='refused: the file would run code'):
+    with pytest.raises(
+            UntrustedCheckpointError,
+            match='refused: unpickling it would call builtins.print'):
         convert(path, tmp_path / 'out.pth', tmp_path / 'cfg.py')
 
 

@@ -8,6 +8,7 @@ far enough to name every global the pickle would import (``GLOBAL``,
 memo), the persistent ids torch writes for its storages, and the value the
 pickle ends with when it is a plain number. Nothing is imported or called.
 """
+import _compat_pickle
 import io
 import pickletools
 from dataclasses import dataclass, field
@@ -84,6 +85,16 @@ class _Stack:
         del self.items[start:]
         return popped
 
+    def _python3_name(self, module: str, name: str) -> str:
+        """``module.name`` as the unpickler imports it: pickles of protocol
+        0-2 name some globals as Python 2 did (``__builtin__.print``)."""
+        if self.scan.protocol < 3:
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            else:
+                module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        return f'{module}.{name}'
+
     def add_global(self, name: Optional[str]) -> Global:
         if name not in self.scan.globals:
             self.scan.globals.append(name)
@@ -115,7 +126,7 @@ class _Stack:
         """The values the opcode pushes (None for objects not followed)."""
         name = opcode.name
         if name in ('GLOBAL', 'INST'):
-            return [self.add_global(arg.replace(' ', '.'))]
+            return [self.add_global(self._python3_name(*arg.split(' ', 1)))]
         if name == 'STACK_GLOBAL':
             module, qualname = popped
             known = isinstance(module, str) and isinstance(qualname, str)
