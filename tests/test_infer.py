@@ -1,53 +1,91 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""tools/infer.py on the tiny samples: single image, folder, grayscale,
-RGBA and odd sizes."""
-import subprocess
+"""tools/infer.py as a user runs it: the tiny model on one image and on a
+folder (grayscale, RGBA, odd sizes), the legend and ``--labels``
+(uint8, and uint16 for more than 255 classes), and bad arguments refused
+with one line (no GPU, lossy or missing extensions, unwritable folders,
+outputs that would overwrite inputs or each other)."""
+import runpy
 import sys
 
 import cv2
+import numpy as np
 import pytest
-from mmengine.runner import Runner
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 from mmseg.datasets import PascalContextDataset59
-
-from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, tiny_run_config
+from mmseg.registry import MODELS
+from mmseg_jpu.tools.infer import LegendEntry, draw_legend
+from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, run_python
 
 TINY_IMAGE = (REPO_ROOT / 'data' / 'tiny' / 'VOCdevkit' / 'VOC2010' /
               'JPEGImages' / 'tiny_val_000.jpg')
 PALETTE = {tuple(c) for c in PascalContextDataset59.METAINFO['palette']}
+CLASSES = PascalContextDataset59.METAINFO['classes']
 
 
 @pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory):
-    work_dir = tmp_path_factory.mktemp('train')
-    Runner.from_cfg(tiny_run_config(TINY_PASCAL_CONTEXT_CONFIG, work_dir,
-                                    2)).train()
-    return work_dir / 'iter_2.pth'
+def untrained(tmp_path_factory):
+    """The quickstart model, untrained, saved with its dataset meta."""
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(TINY_PASCAL_CONTEXT_CONFIG))
+    path = tmp_path_factory.mktemp('model') / 'model.pth'
+    torch.save(
+        dict(
+            meta=dict(dataset_meta=PascalContextDataset59.METAINFO),
+            state_dict=MODELS.build(cfg.model).state_dict()), path)
+    return path
 
 
-def _infer(source, checkpoint, out):
-    return subprocess.run([
-        sys.executable,
-        str(REPO_ROOT / 'tools' / 'infer.py'),
-        str(source),
-        str(TINY_PASCAL_CONTEXT_CONFIG),
-        str(checkpoint), '--out',
-        str(out)
-    ],
-                          capture_output=True,
-                          text=True)
+def _infer(*args):
+    return run_python(REPO_ROOT / 'tools' / 'infer.py', *args)
 
 
-def test_single_image(checkpoint, tmp_path):
-    result = _infer(TINY_IMAGE, checkpoint, tmp_path / 'mask.png')
+def _infer_here(monkeypatch, *args):
+    """Run tools/infer.py in this process; return its exit code (0 when it
+    ends normally)."""
+    monkeypatch.setattr(sys, 'argv', ['infer.py', *map(str, args)])
+    try:
+        runpy.run_path(
+            str(REPO_ROOT / 'tools' / 'infer.py'), run_name='__main__')
+    except SystemExit as exit_:
+        return exit_.code
+    return 0
+
+
+@pytest.mark.slow
+def test_single_image_with_legend_and_labels(untrained, tmp_path):
+    result = _infer(TINY_IMAGE, TINY_PASCAL_CONTEXT_CONFIG, untrained,
+                    '--out', tmp_path / 'mask.png', '--labels',
+                    tmp_path / 'labels.png')
     assert result.returncode == 0, result.stderr
-    height, width = cv2.imread(str(TINY_IMAGE)).shape[:2]
+    image = cv2.imread(str(TINY_IMAGE))
+    height, width = image.shape[:2]
     mask = cv2.imread(str(tmp_path / 'mask.png'))
     overlay = cv2.imread(str(tmp_path / 'mask_overlay.png'))
-    assert mask.shape == overlay.shape == (height, width, 3)
+    labels = cv2.imread(str(tmp_path / 'labels.png'), cv2.IMREAD_UNCHANGED)
+    assert mask.shape == (height, width, 3)
+    assert labels.shape == (height, width) and labels.dtype == np.uint8
+    # the mask is the palette colour of each label
+    palette = np.array(PascalContextDataset59.METAINFO['palette'])
+    np.testing.assert_array_equal(mask[..., ::-1], palette[labels])
+    # the overlay is the blend, with the legend panel beside it
+    assert overlay.shape[0] >= height and overlay.shape[1] > width
+    blend = (image * 0.5 + mask * 0.5).astype(np.uint8)
+    np.testing.assert_array_equal(overlay[:height, :width], blend)
+    # the printed legend: every class present, its share and colour
+    values, counts = np.unique(labels, return_counts=True)
+    printed = [l for l in result.stdout.splitlines() if l.startswith('  ')]
+    assert len(values) > 1 and len(printed) == len(values)
+    for value, count in zip(values, counts):
+        line = next(l for l in printed if f'(label {value}, ' in l)
+        assert f'{count / labels.size:6.1%}  {CLASSES[value]} ' in line
+        assert f'RGB {tuple(int(c) for c in palette[value])}' in line
 
 
-def test_folder_of_grayscale_rgba_and_odd_sizes(checkpoint, tmp_path):
+@pytest.mark.slow
+def test_folder_of_grayscale_rgba_and_odd_sizes(untrained, tmp_path):
     image = cv2.imread(str(TINY_IMAGE))
     folder = tmp_path / 'images'
     folder.mkdir()
@@ -57,18 +95,160 @@ def test_folder_of_grayscale_rgba_and_odd_sizes(checkpoint, tmp_path):
                 cv2.cvtColor(image, cv2.COLOR_BGR2BGRA))
     cv2.imwrite(str(folder / 'odd.jpg'), cv2.resize(image, (97, 33)))
     cv2.imwrite(str(folder / 'small.png'), cv2.resize(image, (32, 32)))
-    result = _infer(folder, checkpoint, tmp_path / 'out')
+    result = _infer(folder, TINY_PASCAL_CONTEXT_CONFIG, untrained, '--out',
+                    tmp_path / 'out', '--labels', tmp_path / 'labels')
     assert result.returncode == 0, result.stderr
     for name, size in (('gray', image.shape[:2]), ('rgba', image.shape[:2]),
                        ('odd', (33, 97)), ('small', (32, 32))):
         mask = cv2.imread(str(tmp_path / 'out' / f'{name}.png'))
         overlay = cv2.imread(str(tmp_path / 'out' / f'{name}_overlay.png'))
-        assert mask.shape[:2] == overlay.shape[:2] == size, name
+        labels = cv2.imread(
+            str(tmp_path / 'labels' / f'{name}.png'), cv2.IMREAD_UNCHANGED)
+        assert mask.shape[:2] == labels.shape == size, name
+        assert overlay.shape[0] >= size[0] and overlay.shape[1] > size[1]
         rgb_colors = {tuple(c) for c in mask[..., ::-1].reshape(-1, 3)}
         assert rgb_colors <= PALETTE, name
 
 
-def test_missing_image_is_a_clear_error(checkpoint, tmp_path):
-    result = _infer(tmp_path / 'nope.jpg', checkpoint, tmp_path / 'm.png')
-    assert result.returncode != 0
-    assert f'image not found: {tmp_path / "nope.jpg"}' in result.stderr
+def test_more_than_255_classes_give_uint16_labels(tmp_path, monkeypatch):
+    cfg = Config.fromfile(str(TINY_PASCAL_CONTEXT_CONFIG))
+    cfg.model.decode_head.num_classes = 300
+    cfg.model.auxiliary_head.num_classes = 300
+    config = tmp_path / 'many_classes.py'
+    cfg.dump(str(config))
+    model = MODELS.build(cfg.model)
+    with torch.no_grad():  # make class 299 win everywhere
+        model.decode_head.conv_seg.bias[299] = 1e4
+    path = tmp_path / 'model.pth'
+    torch.save(dict(meta={}, state_dict=model.state_dict()), path)
+    code = _infer_here(monkeypatch, TINY_IMAGE, config, path, '--out',
+                       tmp_path / 'mask.png', '--labels',
+                       tmp_path / 'labels.png')
+    assert code == 0
+    labels = cv2.imread(str(tmp_path / 'labels.png'), cv2.IMREAD_UNCHANGED)
+    assert labels.dtype == np.uint16
+    assert (labels == 299).all()
+
+
+@pytest.mark.parametrize('entries', [1, 40])
+def test_legend_panel_lists_every_entry(entries):
+    overlay = np.zeros((30, 20, 3), np.uint8)
+    legend = [
+        LegendEntry(i, f'class {i}', (i, 2 * i, 3 * i), 1 / entries)
+        for i in range(entries)
+    ]
+    drawn = draw_legend(overlay, legend)
+    assert drawn.shape[1] > 20 and drawn.shape[0] >= 30
+    np.testing.assert_array_equal(drawn[:30, :20], overlay)
+    panel = drawn[:, 20:]
+    for entry in legend:  # each swatch is drawn in its colour (BGR)
+        assert (panel == entry.color[::-1]).all(axis=-1).any(), entry
+
+
+def _refused(monkeypatch, capsys, *args):
+    """The error line of an infer.py run refused by its argument checks."""
+    assert _infer_here(monkeypatch, *args) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith('infer.py: error: ')
+    return error[len('infer.py: error: '):]
+
+
+def _common(untrained):
+    return TINY_IMAGE, TINY_PASCAL_CONTEXT_CONFIG, untrained
+
+
+def test_no_gpu_for_device_cuda_is_refused(monkeypatch, capsys, untrained):
+    if torch.cuda.is_available():
+        count = torch.cuda.device_count()
+        device = f'cuda:{count}'
+        expected = (f'argument --device: {device}: this machine has {count} '
+                    f'cuda device(s), cuda:0 to cuda:{count - 1}')
+    else:
+        device = 'cuda'
+        expected = ('argument --device: cuda: no CUDA device is available on '
+                    'this machine')
+    error = _refused(monkeypatch, capsys, *_common(untrained), '--out',
+                     'mask.png', '--device', device)
+    assert error.startswith(expected)
+    assert _refused(monkeypatch, capsys, *_common(untrained), '--out',
+                    'mask.png', '--device', 'gpu0') == (
+                        "argument --device: 'gpu0' is not a device: use "
+                        'cpu, cuda or cuda:N')
+
+
+@pytest.mark.parametrize('out, expected', [
+    ('mask', 'argument --out: mask: no file extension: give a .png file, '
+     'e.g. mask.png'),
+    ('mask.jpg', 'argument --out: mask.jpg: .jpg compresses lossily and '
+     'would change the colours and label values: give a .png file'),
+    ('mask.JPEG', 'argument --out: mask.JPEG: .jpeg compresses lossily'),
+    ('mask.tif', 'argument --out: mask.tif: .tif is not written: give a .png '
+     'file, e.g. mask.png'),
+    ('/sys/mask.png', 'argument --out: cannot write into /sys: /sys is not '
+     'writable'),
+])
+def test_outputs_that_lose_labels_or_cannot_be_written_are_refused(
+        monkeypatch, capsys, untrained, tmp_path, out, expected):
+    monkeypatch.chdir(tmp_path)
+    assert _refused(monkeypatch, capsys, *_common(untrained), '--out',
+                    out).startswith(expected)
+    assert _refused(monkeypatch, capsys, *_common(untrained), '--out',
+                    'ok.png', '--labels', out).startswith(
+                        expected.replace('--out', '--labels'))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_under_a_file_is_refused(monkeypatch, capsys, untrained,
+                                        tmp_path):
+    (tmp_path / 'file').write_text('')
+    assert _refused(monkeypatch, capsys, *_common(untrained), '--out',
+                    tmp_path / 'file' / 'mask.png') == (
+                        f'argument --out: cannot write into {tmp_path}/file:'
+                        f' {tmp_path}/file is a file, not a folder')
+
+
+def test_outputs_that_overwrite_inputs_or_each_other_are_refused(
+        monkeypatch, capsys, untrained, tmp_path):
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    image = cv2.imread(str(TINY_IMAGE))
+    for name in ('a.png', 'a.jpg'):
+        cv2.imwrite(str(folder / name), image)
+    args = folder, TINY_PASCAL_CONTEXT_CONFIG, untrained
+    assert _refused(monkeypatch, capsys, *args, '--out', folder).startswith(
+        f'{folder}/a.png would overwrite an input image')
+    assert _refused(monkeypatch, capsys, *args, '--out',
+                    tmp_path / 'out') == (
+                        f'{folder}/a.jpg and {folder}/a.png would both write '
+                        f'{tmp_path}/out/a.png: rename one of them')
+    (folder / 'a.jpg').unlink()
+    assert _refused(monkeypatch, capsys, *args, '--out', tmp_path / 'out',
+                    '--labels', tmp_path / 'out') == (
+                        'the mask and the class-index mask would both be '
+                        f'{tmp_path}/out/a.png: give --labels another path '
+                        'than --out')
+
+
+def test_bad_opacity_and_missing_inputs_are_refused(monkeypatch, capsys,
+                                                    untrained, tmp_path):
+    assert _refused(monkeypatch, capsys, *_common(untrained), '--out',
+                    tmp_path / 'm.png', '--opacity', '1.5') == (
+                        'argument --opacity: 1.5 is not between 0 and 1')
+    assert _refused(monkeypatch, capsys, TINY_IMAGE,
+                    TINY_PASCAL_CONTEXT_CONFIG, tmp_path / 'nope.pth',
+                    '--out', tmp_path / 'm.png') == (
+                        f'argument checkpoint: {tmp_path}/nope.pth: no such '
+                        'file')
+    assert _refused(monkeypatch, capsys, tmp_path / 'nope.jpg',
+                    TINY_PASCAL_CONTEXT_CONFIG, untrained, '--out',
+                    tmp_path / 'm.png') == (
+                        f'image not found: {tmp_path}/nope.jpg')
+
+
+def test_help_gives_each_option_and_its_default(monkeypatch, capsys):
+    assert _infer_here(monkeypatch, '--help') == 0
+    text = ' '.join(capsys.readouterr().out.split())
+    for option in ('--out', '--labels', '--device', '--opacity'):
+        assert option in text
+    assert 'cpu, cuda or cuda:N (default: cpu)' in text
+    assert '0 to 1 (default: 0.5)' in text

@@ -1,5 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Segmenting odd inputs gives a mask of the image's own size: grayscale,
+"""Segmenting odd inputs gives a mask of the image's own size (and an
+overlay of that size with the legend beside it): grayscale,
 RGBA, 16-bit PNG, 32x32, 64x2048 and an EXIF-rotated JPEG (whose mask
 follows the displayed, rotated orientation)."""
 import re
@@ -80,13 +81,16 @@ def test_masks_have_the_size_of_each_image(checkpoint, tmp_path):
     written = list(
         segment(folder, TINY_PASCAL_CONTEXT_CONFIG, checkpoint,
                 tmp_path / 'out'))
-    assert sorted(image.name for image, _, _ in written) == sorted(sizes)
-    for image, mask_path, overlay_path in written:
-        mask = cv2.imread(str(mask_path))
-        overlay = cv2.imread(str(overlay_path))
-        assert mask.shape == overlay.shape == (*sizes[image.name], 3), image
+    assert sorted(s.image.name for s in written) == sorted(sizes)
+    for segmented in written:
+        height, width = sizes[segmented.image.name]
+        mask = cv2.imread(str(segmented.outputs.mask))
+        overlay = cv2.imread(str(segmented.outputs.overlay))
+        assert mask.shape == (height, width, 3), segmented.image
+        # the overlay has the image's size, plus the legend on its right
+        assert overlay.shape[0] >= height and overlay.shape[1] > width
         colors = {tuple(c) for c in mask[..., ::-1].reshape(-1, 3)}
-        assert colors <= PALETTE, image
+        assert colors <= PALETTE, segmented.image
 
 
 def test_exif_rotated_jpeg_is_read_as_displayed(tmp_path):

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
-import cv2
+import mmcv
 import numpy as np
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
@@ -158,25 +158,33 @@ class SplitReport:
     num_classes: int = 0
     reduce_zero_label: bool = False
 
+    def _file_lists(self) -> List[Tuple[Optional[List[str]], str]]:
+        """Each list of files with a problem, and what it is."""
+        return [
+            (self.missing_images, 'listed images that do not exist'),
+            (self.missing_annotations, 'images without annotation'),
+            (self.orphan_annotations, 'annotations without image'),
+            (self.unreadable, 'unreadable files'),
+            (self.size_mismatches,
+             'annotations of another size than their image'),
+            (self.multichannel, 'colour (multi-channel) annotations, not '
+             'class indices'),
+        ]
+
     def problems(self) -> List[str]:
-        """What keeps a run on this dataset from working, one line each."""
+        """What keeps a run on this dataset from working, one line each
+        (annotations without image are reported, but do not)."""
         if self.missing_layout:
             return [f'missing {_listing(self.missing_layout)}']
-        found = [
-            (self.missing_images, 'listed images missing'),
-            (self.missing_annotations, 'images without annotation'),
-            (self.unreadable, 'unreadable files'),
-            (self.size_mismatches, 'annotations of another size than '
-             'their image'),
-            (self.multichannel, 'annotations that are not single-channel'),
+        problems = [] if self.num_images else ['no images']
+        problems += [
+            f'{len(files)} {what}' for files, what in self._file_lists()
+            if files and files is not self.orphan_annotations
         ]
-        problems = [f'{len(files)} {what}' for files, what in found if files]
         if self.bad_labels:
             problems.append('label values outside the '
                             f'{self.num_classes} classes: '
                             f'{sorted(self.bad_labels)}')
-        if not self.num_images:
-            problems.insert(0, 'no images')
         return problems
 
     def lines(self) -> List[str]:
@@ -189,16 +197,7 @@ class SplitReport:
             head, f'  {self.num_images} images, {self.num_annotations} '
             'annotations'
         ]
-        for files, what in (
-            (self.missing_images, 'listed images that do not exist'),
-            (self.missing_annotations, 'images without annotation'),
-            (self.orphan_annotations, 'annotations without image'),
-            (self.unreadable, 'unreadable files'),
-            (self.size_mismatches, 'annotations of another size than '
-             'their image'),
-            (self.multichannel, 'colour (multi-channel) annotations, not '
-             'class indices'),
-        ):
+        for files, what in self._file_lists():
             if files is None:
                 lines.append(f'  {what}: not checked (the split file lists '
                              'the samples)')
@@ -249,21 +248,40 @@ class _Sample:
     labels: Set[int] = field(default_factory=set)
 
 
+def _image_shape(path: str) -> Optional[Tuple[int, int]]:
+    """Height and width of the image as mmseg's ``LoadImageFromFile`` reads
+    it (OpenCV, EXIF orientation applied), or None if it cannot."""
+    with open(path, 'rb') as file:
+        image = mmcv.imfrombytes(file.read(), flag='color', backend='cv2')
+    return None if image is None else image.shape[:2]
+
+
+def _annotation(path: str) -> Optional[np.ndarray]:
+    """The annotation as mmseg's ``LoadAnnotations`` reads it (Pillow, so
+    that palette PNGs give their indices), or None if it cannot."""
+    try:
+        with Image.open(path) as file:
+            return np.asarray(file)
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
 def _check_sample(info: dict, dataset) -> _Sample:
     sample = _Sample(info['img_path'], info.get('seg_map_path'))
+    image_shape = None
     if not osp.isfile(sample.image):
         sample.problems['missing_images'] = sample.image
-    elif cv2.imread(sample.image, cv2.IMREAD_COLOR) is None:
-        sample.problems['unreadable'] = sample.image
+    else:
+        image_shape = _image_shape(sample.image)
+        if image_shape is None:
+            sample.problems['unreadable'] = sample.image
     if sample.annotation is None:
         return sample
     if not osp.isfile(sample.annotation):
         sample.problems['missing_annotations'] = sample.image
         return sample
-    try:
-        with Image.open(sample.annotation) as file:
-            annotation = np.asarray(file)
-    except (OSError, SyntaxError, ValueError):
+    annotation = _annotation(sample.annotation)
+    if annotation is None:
         sample.problems['unreadable'] = sample.annotation
         return sample
     if annotation.ndim == 3 and annotation.shape[2] > 1:
@@ -271,14 +289,11 @@ def _check_sample(info: dict, dataset) -> _Sample:
         return sample
     annotation = annotation.reshape(annotation.shape[:2])
     sample.labels = _labels(annotation, dataset)
-    if 'missing_images' not in sample.problems and (
-            'unreadable' not in sample.problems):
-        image_shape = cv2.imread(sample.image, cv2.IMREAD_COLOR).shape[:2]
-        if image_shape != annotation.shape:
-            sample.problems['size_mismatches'] = (
-                f'{sample.annotation} {annotation.shape[0]}x'
-                f'{annotation.shape[1]} vs image {image_shape[0]}x'
-                f'{image_shape[1]}')
+    if image_shape is not None and image_shape != annotation.shape:
+        sample.problems['size_mismatches'] = (
+            f'{sample.annotation} {annotation.shape[0]}x'
+            f'{annotation.shape[1]} vs image {image_shape[0]}x'
+            f'{image_shape[1]}')
     return sample
 
 

@@ -151,20 +151,22 @@ def label_dtype(num_classes: int) -> type:
 
 
 def class_names_and_palette(model) -> Tuple[List[str], np.ndarray]:
-    """The model's class names and RGB palette, one per class of its decode
-    head; classes the dataset meta does not name are ``class N`` with a
-    fixed random colour."""
+    """The class names and RGB palette of the model's dataset meta, one per
+    class of its decode head. If the meta names another number of classes
+    (mmseg falls back to a dataset's with as many classes, or to
+    Cityscapes'), the classes are ``class N`` with fixed random colours."""
     head = model.decode_head
     if isinstance(head, torch.nn.ModuleList):  # cascade segmentors
         head = head[-1]
     num_classes = head.num_classes
     meta = getattr(model, 'dataset_meta', None) or {}
-    names = [str(name) for name in meta.get('classes', ())][:num_classes]
-    names += [f'class {i}' for i in range(len(names), num_classes)]
+    names = [str(name) for name in meta.get('classes', ())]
     palette = np.array(meta.get('palette', ()), dtype=np.uint8).reshape(-1, 3)
-    extra = np.random.default_rng(0).integers(
-        0, 256, (max(0, num_classes - len(palette)), 3), dtype=np.uint8)
-    return names, np.concatenate([palette[:num_classes], extra])
+    if len(names) == num_classes and len(palette) >= num_classes:
+        return names, palette[:num_classes]
+    return ([f'class {i}' for i in range(num_classes)],
+            np.random.default_rng(0).integers(
+                0, 256, (num_classes, 3), dtype=np.uint8))
 
 
 def legend(prediction: np.ndarray, names: Sequence[str],
