@@ -91,7 +91,9 @@ def zip_damage(path: Path) -> Optional[CorruptCheckpointError]:
         with zipfile.ZipFile(path) as archive:
             damaged = archive.testzip()
     except (zipfile.BadZipFile, EOFError, OSError) as error:
-        damaged = f'? ({error})'
+        return CorruptCheckpointError(
+            f'{path} is corrupt: its zip structure is damaged ({error}). '
+            f'{RECOPY}')
     if damaged is None:
         return None
     return CorruptCheckpointError(
