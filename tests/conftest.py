@@ -76,6 +76,31 @@ def run_python(*command) -> subprocess.CompletedProcess:
                           env=env)
 
 
+@pytest.fixture
+def one_thread():
+    """One torch thread, fastest for the tiny models on a few shared
+    cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='session')
+def untrained_tiny_checkpoint(tmp_path_factory):
+    """The quickstart model, untrained, saved with its dataset meta."""
+    from mmseg.datasets import PascalContextDataset59
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(TINY_PASCAL_CONTEXT_CONFIG))
+    path = tmp_path_factory.mktemp('model') / 'model.pth'
+    torch.save(
+        dict(
+            meta=dict(dataset_meta=PascalContextDataset59.METAINFO),
+            state_dict=MODELS.build(cfg.model).state_dict()), path)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def mmseg_scope():
     init_default_scope('mmseg')

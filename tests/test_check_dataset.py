@@ -24,8 +24,9 @@ from .conftest import (REPO_ROOT, TINY_ADE20K_CONFIG,
                        tiny_run_config)
 
 BROKEN = REPO_ROOT / 'data' / 'tiny_broken' / 'VOCdevkit' / 'VOC2010'
-PAPER_CONFIG = (REPO_ROOT / 'configs' / 'fastfcn_jpu' /
-                'fastfcn_r50-d32_jpu_enc_4xb4-25k_pascal-context-59-480x480.py')
+PAPER_CONFIG = (
+    REPO_ROOT / 'configs' / 'fastfcn_jpu' /
+    'fastfcn_r50-d32_jpu_enc_4xb4-25k_pascal-context-59-480x480.py')
 MMSEG_CITYSCAPES = 'mmseg::_base_/datasets/cityscapes.py'
 
 

@@ -24,13 +24,14 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader, Runner, load_checkpoint
 
-import mmseg_jpu.enable_weights_only_loading  # noqa: F401 (the switch under test)
+# the switch under test
+import mmseg_jpu.enable_weights_only_loading  # noqa: F401
 
 from mmseg.apis import init_model
 from mmseg_jpu.tools.fastfcn_converter import load_official_state_dict
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
 from mmseg_jpu.utils.weights_only_checkpoint_loader import (
-    CheckpointKindError, CheckpointLoadError, CorruptCheckpointError,
+    CheckpointKindError, CorruptCheckpointError,
     NotACheckpointError, PickleProtocolError, TruncatedCheckpointError,
     UntrustedCheckpointError, checkpoint_file_problem, load_weights_only)
 from .conftest import (REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, run_python,
@@ -107,8 +108,8 @@ def _mmseg():
 CAUSES = {
     'random_bytes': (lambda: np.random.default_rng(0).bytes(4096),
                      NotACheckpointError,
-                     ' is not a checkpoint: its 4096 bytes are neither the zip '
-                     'archive torch.save writes nor a pickle'),
+                     ' is not a checkpoint: its 4096 bytes are neither the '
+                     'zip archive torch.save writes nor a pickle'),
     'html_page': (lambda: b'<!DOCTYPE html><html><body>404</body></html>',
                   NotACheckpointError, ' is not a checkpoint: its 44 bytes'),
     'empty': (lambda: b'', TruncatedCheckpointError, ' is empty (0 bytes)'),
@@ -159,6 +160,15 @@ def _expected(path, cause) -> str:
     return str(error.value)
 
 
+def _assert_refused(path, calls):
+    """Loading ``path`` is refused, naming what unpickling would call."""
+    with pytest.raises(
+            UntrustedCheckpointError,
+            match=re.escape(f'{path}: refused: unpickling it would call '
+                            f'{calls}')):
+        load_weights_only(path)
+
+
 # --- each cause: its class, its message and its advice ---------------------
 
 
@@ -185,12 +195,8 @@ def test_code_is_named_for_every_protocol_and_format(tmp_path, protocol,
             'state_dict': {},
             'meta': _RunsShell(f'touch {marker}')
         }, protocol, zip_format))
-    with pytest.raises(
-            UntrustedCheckpointError,
-            match=re.escape(f'{path}: refused: unpickling it would call '
-                            'posix.system, which weights-only loading does '
-                            'not allow')):
-        load_weights_only(path)
+    _assert_refused(path, 'posix.system, which weights-only loading does not '
+                    'allow')
     assert not marker.exists(), 'the pickled command ran'
 
 
@@ -206,11 +212,7 @@ class _Prints:
 def test_python2_names_are_read_as_python3_imports_them(tmp_path, protocol):
     path = tmp_path / 'prints.pth'
     path.write_bytes(_torch_bytes({'x': _Prints()}, protocol))
-    with pytest.raises(
-            UntrustedCheckpointError,
-            match=re.escape(f'{path}: refused: unpickling it would call '
-                            'builtins.print,')):
-        load_weights_only(path)
+    _assert_refused(path, 'builtins.print,')
 
 
 @pytest.mark.parametrize('protocol', PROTOCOLS)
@@ -270,12 +272,8 @@ class _FetchesAttribute:
 def test_getattr_beyond_the_allowlist_is_refused_with_the_reason(tmp_path):
     path = tmp_path / 'getattr.pth'
     torch.save({'x': _FetchesAttribute()}, path)
-    with pytest.raises(
-            UntrustedCheckpointError,
-            match=re.escape(f'{path}: refused: unpickling it would call '
-                            "getattr(<class 'collections.OrderedDict'>, "
-                            "'fromkeys')")):
-        load_weights_only(path)
+    _assert_refused(path,
+                    "getattr(<class 'collections.OrderedDict'>, 'fromkeys')")
 
 
 def test_missing_file_is_named(tmp_path):

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 from mmseg.datasets import PascalContextDataset59
 from mmseg.registry import MODELS
@@ -25,17 +24,9 @@ PALETTE = {tuple(c) for c in PascalContextDataset59.METAINFO['palette']}
 CLASSES = PascalContextDataset59.METAINFO['classes']
 
 
-@pytest.fixture(scope='module')
-def untrained(tmp_path_factory):
-    """The quickstart model, untrained, saved with its dataset meta."""
-    init_default_scope('mmseg')
-    cfg = Config.fromfile(str(TINY_PASCAL_CONTEXT_CONFIG))
-    path = tmp_path_factory.mktemp('model') / 'model.pth'
-    torch.save(
-        dict(
-            meta=dict(dataset_meta=PascalContextDataset59.METAINFO),
-            state_dict=MODELS.build(cfg.model).state_dict()), path)
-    return path
+@pytest.fixture
+def untrained(untrained_tiny_checkpoint):
+    return untrained_tiny_checkpoint
 
 
 def _infer(*args):

@@ -8,13 +8,9 @@ import re
 import cv2
 import numpy as np
 import pytest
-import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from PIL import Image, ImageOps
 
 from mmseg.datasets import PascalContextDataset59
-from mmseg.registry import MODELS
 from mmseg_jpu.tools.infer import read_bgr, segment
 from .conftest import TINY_PASCAL_CONTEXT_CONFIG
 
@@ -23,19 +19,6 @@ PALETTE = {tuple(c) for c in PascalContextDataset59.METAINFO['palette']}
 #: clockwise.
 EXIF_ORIENTATION = 0x0112
 ROTATE_90_CW = 6
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory):
-    """An untrained quickstart model saved as an mmseg checkpoint."""
-    init_default_scope('mmseg')
-    cfg = Config.fromfile(str(TINY_PASCAL_CONTEXT_CONFIG))
-    path = tmp_path_factory.mktemp('model') / 'model.pth'
-    torch.save(
-        dict(
-            meta=dict(dataset_meta=PascalContextDataset59.METAINFO),
-            state_dict=MODELS.build(cfg.model).state_dict()), path)
-    return path
 
 
 def _pattern(height, width, rng):
@@ -74,13 +57,14 @@ def _write_inputs(folder):
     }
 
 
-def test_masks_have_the_size_of_each_image(checkpoint, tmp_path):
+def test_masks_have_the_size_of_each_image(untrained_tiny_checkpoint,
+                                           tmp_path):
     folder = tmp_path / 'images'
     folder.mkdir()
     sizes = _write_inputs(folder)
     written = list(
-        segment(folder, TINY_PASCAL_CONTEXT_CONFIG, checkpoint,
-                tmp_path / 'out'))
+        segment(folder, TINY_PASCAL_CONTEXT_CONFIG,
+                untrained_tiny_checkpoint, tmp_path / 'out'))
     assert sorted(s.image.name for s in written) == sorted(sizes)
     for segmented in written:
         height, width = sizes[segmented.image.name]

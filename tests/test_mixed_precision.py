@@ -59,13 +59,7 @@ def _train(work_dir, iterations, **options):
     return recorder, runner
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One thread is fastest for the tiny model on a few shared cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def _mean(values):

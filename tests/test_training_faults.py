@@ -34,13 +34,7 @@ from .conftest import TINY_PASCAL_CONTEXT_CONFIG, run_python, tiny_run_config
 MAX_ITERS = 4
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One thread is fastest for the tiny model on a few shared cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def _config(work_dir, max_iters=MAX_ITERS, **options):
@@ -94,13 +88,19 @@ def _assert_kept_the_checkpoint_of_iteration_2(runner, work_dir):
         assert torch.equal(value, checkpoint['state_dict'][name]), name
 
 
-@pytest.mark.slow
-def test_nan_loss_stops_the_run_naming_the_loss_terms(tmp_path):
-    runner = Runner.from_cfg(_config(tmp_path))
-    runner.register_hook(AtIteration(3, _nan_logits))
+def _diverge(work_dir, inject):
+    """Train with ``inject`` before iteration 3; return the runner and the
+    message it stopped with."""
+    runner = Runner.from_cfg(_config(work_dir))
+    runner.register_hook(AtIteration(3, inject))
     with pytest.raises(TrainingDivergedError) as error:
         runner.train()
-    message = str(error.value)
+    return runner, str(error.value)
+
+
+@pytest.mark.slow
+def test_nan_loss_stops_the_run_naming_the_loss_terms(tmp_path):
+    runner, message = _diverge(tmp_path, _nan_logits)
     assert message.startswith('training stopped at iteration 3: the loss is '
                               'not finite (decode.loss_ce): '
                               'decode.loss_ce=nan, decode.acc_seg=')
@@ -113,11 +113,7 @@ def test_nan_loss_stops_the_run_naming_the_loss_terms(tmp_path):
 
 @pytest.mark.slow
 def test_nan_gradient_stops_the_run_naming_the_parameter(tmp_path):
-    runner = Runner.from_cfg(_config(tmp_path))
-    runner.register_hook(AtIteration(3, _nan_gradient))
-    with pytest.raises(TrainingDivergedError) as error:
-        runner.train()
-    message = str(error.value)
+    runner, message = _diverge(tmp_path, _nan_gradient)
     num_params = sum(1 for _ in runner.model.parameters())
     assert message.startswith(
         'training stopped at iteration 3: the gradient of 1 of '

@@ -70,7 +70,7 @@ def device(text: str) -> str:
             f'{text}: no {parsed.type.upper()} device is available on this '
             f'machine{built}: use --device cpu')
     count = getattr(backend, 'device_count', lambda: None)()
-    if parsed.index is not None and count is not None and parsed.index >= count:
+    if None not in (parsed.index, count) and parsed.index >= count:
         raise argparse.ArgumentTypeError(
             f'{text}: this machine has {count} {parsed.type} device(s), '
             f'{parsed.type}:0 to {parsed.type}:{count - 1}')
@@ -106,7 +106,8 @@ def output_file(suffixes: Sequence[str] = ('.png', )) -> Callable[[str], Path]:
             raise argparse.ArgumentTypeError(
                 f'{text}: ' + (f'{suffix} is not written'
                                if suffix else 'no file extension') +
-                f': give a {wanted} file, e.g. {path.with_suffix(suffixes[0])}')
+                f': give a {wanted} file, e.g. '
+                f'{path.with_suffix(suffixes[0])}')
         _check_writable_folder(path.parent)
         return path
 

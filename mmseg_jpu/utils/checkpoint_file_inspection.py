@@ -136,11 +136,11 @@ def _not_torch_zip(path: Path, names: List[str]) -> NotACheckpointError:
             f'{path} is not a checkpoint but a TorchScript model '
             '(torch.jit.save): load it with torch.jit.load, or use the '
             'checkpoint (.pth) it was exported from.')
-    listed = ', '.join(names[:5]) + (' ...' if len(names) > 5 else '')
+    listed = _listing(names, limit=5) or 'nothing'
     return NotACheckpointError(
         f'{path} is not a checkpoint: it is a zip archive, but not one '
-        f'torch.save wrote (it has no data.pkl; it holds: {listed or "nothing"})'
-        '. Unpack it, or give the path of the checkpoint (.pth) itself.')
+        f'torch.save wrote (it has no data.pkl; it holds: {listed}). Unpack '
+        'it, or give the path of the checkpoint (.pth) itself.')
 
 
 def _pickle_cause(path: Path,
@@ -153,8 +153,8 @@ def _pickle_cause(path: Path,
     except NotAPickle:
         file.seek(0)
         return NotACheckpointError(
-            f'{path} is not a checkpoint: its {size} bytes are neither the zip '
-            'archive torch.save writes nor a pickle (they start with '
+            f'{path} is not a checkpoint: its {size} bytes are neither the '
+            'zip archive torch.save writes nor a pickle (they start with '
             f'{file.read(16)!r}). Check the path: give the checkpoint (.pth) '
             'file itself; a download that ended on an error page looks like '
             'this too.')
@@ -293,7 +293,8 @@ def unsafe_globals(names: Iterable[str]) -> List[str]:
         writer.writestr('archive/data.pkl', b'\x80\x02' + imports + b'N.')
         writer.writestr('archive/version', '3\n')
     archive.seek(0)
-    refused = set(torch.serialization.get_unsafe_globals_in_checkpoint(archive))
+    refused = set(
+        torch.serialization.get_unsafe_globals_in_checkpoint(archive))
     return [name for name in names if name in refused or '.' not in name]
 
 

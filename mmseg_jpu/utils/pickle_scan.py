@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Dict, List, Optional
 
 #: the byte of every opcode pickletools knows.
-OPCODE_BYTES = frozenset(op.code.encode('latin-1') for op in pickletools.opcodes)
+OPCODE_BYTES = frozenset(
+    op.code.encode('latin-1') for op in pickletools.opcodes)
 #: a pickle that is cut short is told from other bytes by its first opcode
 #: (PROTO, protocols 2-5) or, for protocols 0 and 1, by this many opcodes
 #: read before the bytes end (random bytes rarely make more than a few).

@@ -14,7 +14,6 @@ here: the weights-only loader allows them only while it loads.
 from typing import Callable, List, Tuple
 
 import numpy as np
-import torch
 from mmengine.logging import HistoryBuffer
 
 try:  # numpy >= 2

@@ -53,7 +53,8 @@ class DivergenceCheckHook(Hook):
 
     The plugin's configs register it in ``default_hooks``
     (``divergence_check``); add it to your own config with
-    ``default_hooks = dict(divergence_check=dict(type='DivergenceCheckHook'))``.
+    ``default_hooks = dict(
+    divergence_check=dict(type='DivergenceCheckHook'))``.
     """
 
     priority = 'VERY_HIGH'
