@@ -328,6 +328,7 @@ def runner(tmp_path_factory):
                         tmp_path_factory.mktemp('work')))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('cause', ONE_PER_CLASS)
 def test_load_from_and_resume_give_the_same_message(runner, tmp_path, cause):
     # what load_or_resume() calls for load_from, and for --resume
