@@ -3,10 +3,8 @@ import re
 
 from mmseg.models.backbones import ResNet
 from mmseg.registry import MODELS
+from .no_dilation import RESNET_STRIDE_ARGS, refuse_stride_changing_args
 
-#: ResNet arguments that would change the output stride or add dilation.
-STRIDE_CHANGING_ARGS = ('strides', 'dilations', 'contract_dilation',
-                        'multi_grid', 'num_stages')
 #: mmpretrain's deep stem is three ConvModules: ``stem.{i}.conv``/``.bn``.
 MMPRETRAIN_STEM_KEY = re.compile(r'stem\.(\d)\.(conv|bn)\.')
 
@@ -65,12 +63,8 @@ class ResNetD32(ResNet):
                  out_indices=(1, 2, 3),
                  deep_stem: bool = True,
                  **kwargs):
-        refused = [key for key in STRIDE_CHANGING_ARGS if key in kwargs]
-        if refused:
-            raise ValueError(
-                f'ResNetD32 does not accept {", ".join(refused)}: it is a '
-                'stride-32 ResNet without dilation. Remove these keys, or use '
-                "type='ResNetV1c' for a dilated backbone.")
+        refuse_stride_changing_args('ResNetD32', 'ResNet', 'ResNetV1c',
+                                    RESNET_STRIDE_ARGS, kwargs)
         super().__init__(
             depth=depth,
             stem_channels=stem_channels,
