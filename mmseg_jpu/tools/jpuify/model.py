@@ -1,0 +1,190 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""The conversion of a model config: a dilated backbone becomes its
+stride-32 version, ``JointPyramidUpsampling`` recovers the source's output
+stride, and every head reads what it read before, the deepest feature now
+being the JPU's.
+
+The JPU fuses, for each stride from the output stride to 32, the deepest
+stage at that stride (C3-C5 at stride 8 for a d8 ResNet, C4-C5 at stride 16
+for a d16 one); its ``width`` is the last stage's channels divided by the
+number of dilation branches, so the JPU feature has the channels the heads
+read before and their ``in_channels`` stay. A source with mmseg's own
+``JPU`` neck (mmseg's ``fastfcn/*``) keeps that neck's settings.
+"""
+import copy
+from typing import List, Optional, Sequence
+
+from mmengine.config import ConfigDict
+
+from .backbones import family_of, is_dilated, refuse_undilated
+from .errors import JpuifyError
+from .heads import feature_heads, rewire
+from .levels import Level, backbone_levels
+from .mmseg_jpu_neck import MMSEG_JPU, MmsegJpu
+
+SEGMENTORS = ('EncoderDecoder', 'CascadeEncoderDecoder')
+#: output strides the JPU can recover (it fuses at least two strides)
+OUTPUT_STRIDES = (8, 16)
+LAST_STRIDE = 32
+JPU_DILATIONS = (1, 2, 4, 8)
+
+
+def jpuify_model(model: ConfigDict,
+                 output_stride: Optional[int] = None) -> ConfigDict:
+    """The converted ``model`` config (the input is left unchanged).
+
+    Args:
+        model (ConfigDict): ``cfg.model`` of the source config.
+        output_stride (int, optional): Stride of the JPU feature, 8 or 16.
+            Default: the source's output stride (8 for a source whose
+            dilated backbone keeps stride 32).
+
+    Raises:
+        JpuifyError: If the model cannot be converted, saying why.
+    """
+    backbone = model.get('backbone') or ConfigDict()
+    neck = model.get('neck')
+    source_jpu = isinstance(neck, dict) and neck.get('type') == MMSEG_JPU
+    if not (is_dilated(backbone) or source_jpu):
+        refuse_undilated(backbone)
+    family = family_of(backbone)
+    _check_segmentor(model)
+    if neck and not source_jpu:
+        raise JpuifyError(
+            f'model.neck is {_type_name(neck)}: jpuify adds a '
+            'JointPyramidUpsampling neck and cannot combine it with another '
+            'neck. Remove the neck from the source config, or convert by hand')
+    if output_stride not in (None, *OUTPUT_STRIDES):
+        raise JpuifyError(f'output stride {output_stride} is not one of '
+                          f'{OUTPUT_STRIDES}')
+
+    levels = backbone_levels(backbone)
+    stages = backbone_levels(family.all_stages(backbone))
+    if source_jpu:
+        source = _MmsegJpuSource(neck, levels)
+    else:
+        source = _NecklessSource(levels, stages[-1])
+    stride = output_stride or source.default_output_stride()
+    fused = [_deepest_at(stages, s) for s in _strides_from(stride)]
+    new = sorted({level.stage for level in source.used} | set(fused))
+    channels = {level.stage: level.channels for level in stages}
+    strides = {level.stage: level.stride for level in stages}
+    neck_settings = source.neck_settings(backbone, channels[new[-1]])
+
+    model = copy.deepcopy(model)
+    model.backbone = family.stride32(backbone, new)
+    model.neck = ConfigDict(
+        type='JointPyramidUpsampling',
+        in_channels=tuple(channels[s] for s in new),
+        start_level=next(i for i, s in enumerate(new) if strides[s] >= stride),
+        **neck_settings)
+
+    def new_index(i: int) -> int:
+        stage = source.stage_read(i)
+        return len(new) if stage is None else new.index(stage)
+
+    for name, head in feature_heads(model):
+        rewire(name, head, source.num_outputs, new_index)
+    if model.type == 'CascadeEncoderDecoder':
+        _cascade_at_output_stride(
+            model, [strides[s] for s in new], stride,
+            neck_settings['width'] * len(neck_settings['dilations']))
+    return model
+
+
+class _NecklessSource:
+    """A dilated backbone whose outputs the heads read directly; the
+    deepest one becomes the JPU feature."""
+
+    def __init__(self, levels: List[Level], last_stage: Level):
+        if levels[-1].stage != last_stage.stage:
+            raise JpuifyError(
+                'model.backbone.out_indices does not include the last stage '
+                f'({last_stage.stage}): jpuify replaces the feature of the '
+                'last stage with the JPU feature. Add it to out_indices')
+        self.used = levels
+        self.num_outputs = len(levels)
+
+    def default_output_stride(self) -> int:
+        stride = self.used[-1].stride
+        return stride if stride in OUTPUT_STRIDES else OUTPUT_STRIDES[0]
+
+    def stage_read(self, index: int) -> Optional[int]:
+        stage = self.used[index].stage
+        return None if stage == self.used[-1].stage else stage
+
+    def neck_settings(self, backbone: ConfigDict, last_channels: int) -> dict:
+        branches = len(JPU_DILATIONS)
+        if last_channels % branches:
+            raise JpuifyError(
+                f'the last stage has {last_channels} channels, which the '
+                f'{branches} JPU branches cannot split evenly (the JPU '
+                'feature must keep the channels the heads read)')
+        return dict(
+            width=last_channels // branches,
+            dilations=JPU_DILATIONS,
+            norm_cfg=backbone.get('norm_cfg', dict(type='BN')))
+
+
+class _MmsegJpuSource:
+    """A stride-32 (dilated) backbone followed by mmseg's ``JPU``."""
+
+    def __init__(self, neck: ConfigDict, levels: List[Level]):
+        self.jpu = MmsegJpu(neck, len(levels))
+        self.used = levels[:self.jpu.end]
+        self.num_outputs = self.jpu.num_outputs
+
+    def default_output_stride(self) -> int:
+        return self.used[self.jpu.start].stride
+
+    def stage_read(self, index: int) -> Optional[int]:
+        position = self.jpu.output_source(index)
+        return None if position is None else self.used[position].stage
+
+    def neck_settings(self, backbone: ConfigDict, last_channels: int) -> dict:
+        return self.jpu.settings()
+
+
+def _cascade_at_output_stride(model: ConfigDict, strides: List[int],
+                              stride: int, jpu_channels: int) -> None:
+    """In a ``CascadeEncoderDecoder`` (OCRNet) each decode head hands its
+    logits to the next, which uses them at the size of its own feature: all
+    read the output stride in the dilated source. A decode head that read
+    another level (OCRNet's FCN head on C4), now at a coarser stride, reads
+    the JPU feature instead."""
+    jpu_index = len(strides)
+    for name, head in feature_heads(model):
+        index = head.in_index
+        if (name.startswith('model.decode_head[') and isinstance(index, int)
+                and index != jpu_index and strides[index] != stride):
+            head.in_index = jpu_index
+            head.in_channels = jpu_channels
+
+
+def _check_segmentor(model: ConfigDict) -> None:
+    if model.get('type') not in SEGMENTORS:
+        raise JpuifyError(
+            f'segmentor {model.get("type")!r} is not one of {SEGMENTORS}: '
+            'jpuify rewires the heads of these only')
+
+
+def _strides_from(stride: int) -> List[int]:
+    strides = [stride]
+    while strides[-1] < LAST_STRIDE:
+        strides.append(strides[-1] * 2)
+    return strides
+
+
+def _deepest_at(stages: Sequence[Level], stride: int) -> int:
+    found = [level.stage for level in stages if level.stride == stride]
+    if not found:
+        raise JpuifyError(
+            f'the stride-32 backbone has no stage at stride {stride} '
+            f'(its stages: {[level.stride for level in stages]})')
+    return found[-1]
+
+
+def _type_name(neck) -> str:
+    if isinstance(neck, dict):
+        return repr(neck.get('type'))
+    return 'a list of necks'

@@ -1,0 +1,179 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""jpuify --checkpoint: a model trained with a dilated mmseg config is
+carried over to its JPU version (every backbone and head tensor unchanged,
+only the JPU neck new), the converted checkpoint evaluates with mmseg's
+tools/test.py, and a short fine-tune from it beats the same fine-tune from a
+fresh initialisation."""
+import re
+import sys
+from pathlib import Path
+
+import mmseg
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mmseg_jpu.tools.jpuify import JpuifyError, jpuify
+from mmseg_jpu.tools.jpuify.levels import build_model
+from mmseg_jpu.tools.mmseg_tools import miou_from_test_log, mmseg_tool
+from mmseg_jpu.utils.weights_only_checkpoint_loader import load_weights_only
+from .conftest import CONFIG_DIR, REPO_ROOT, run_python
+
+MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
+#: mmseg's own dilated PSPNet model (ResNetV1c d8) shrunk to a ResNet-18 on
+#: the tiny Cityscapes sample, trained from scratch
+SOURCE_CONFIG = f"""
+_base_ = [
+    '{MMSEG_CONFIGS}/_base_/models/pspnet_r50-d8.py',
+    '{CONFIG_DIR}/_base_/datasets/tiny_cityscapes.py',
+    '{CONFIG_DIR}/_base_/default_runtime.py',
+    '{CONFIG_DIR}/_base_/schedules/schedule_300.py'
+]
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    pretrained=None,
+    data_preprocessor=dict(size=(64, 64)),
+    backbone=dict(depth=18, norm_cfg=norm_cfg),
+    decode_head=dict(in_channels=512, channels=64, norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=256, channels=32, norm_cfg=norm_cfg))
+custom_hooks = []
+randomness = dict(seed=0)
+"""
+SOURCE_ITERS = 200
+#: short enough that a fresh model is still far from converged
+FINE_TUNE_ITERS = 40
+FINE_TUNE_SEED = 0
+
+
+def _write_source(folder: Path) -> Path:
+    config = folder / 'pspnet_r18-d8_tiny-cityscapes.py'
+    config.write_text(SOURCE_CONFIG)
+    return config
+
+
+def _train(config: Path, work_dir: Path, iters: int, **changes) -> Path:
+    cfg = Config.fromfile(str(config))
+    cfg.work_dir = str(work_dir)
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters
+    cfg.param_scheduler[0].end = iters
+    cfg.default_hooks.checkpoint.interval = iters
+    cfg.merge_from_dict(changes)
+    Runner.from_cfg(cfg).train()
+    return work_dir / f'iter_{iters}.pth'
+
+
+def _test_miou(config: Path, checkpoint: Path, work_dir: Path) -> float:
+    result = run_python(
+        mmseg_tool('test.py'), config, checkpoint, '--work-dir', work_dir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    miou = miou_from_test_log(result.stdout + result.stderr)
+    assert miou is not None
+    return miou
+
+
+def _absolute_paths(text: str) -> set:
+    return set(re.findall(r"'(/[^']*)'", text))
+
+
+def _state(path: Path):
+    return load_weights_only(path, map_location='cpu')['state_dict']
+
+
+@pytest.mark.slow
+def test_carried_weights_evaluate_and_fine_tune_better_than_fresh(tmp_path):
+    source_config = _write_source(tmp_path)
+    source_checkpoint = _train(source_config, tmp_path / 'source',
+                               SOURCE_ITERS)
+    source_miou = _test_miou(source_config, source_checkpoint,
+                             tmp_path / 'source_test')
+
+    out = tmp_path / 'converted' / 'pspnet_r18-d32_jpu.py'
+    result = run_python(REPO_ROOT / 'tools' / 'jpuify.py', source_config,
+                        out, '--checkpoint', source_checkpoint)
+    assert result.returncode == 0, result.stderr
+    checkpoint = out.with_suffix('.pth')
+    source, carried = _state(source_checkpoint), _state(checkpoint)
+    new = sorted(set(carried) - set(source))
+    assert new and all(key.startswith('neck.') for key in new)
+    assert set(source) <= set(carried)
+    for key, tensor in source.items():
+        assert torch.equal(carried[key], tensor), key
+    assert f'{len(source)} tensors carried' in result.stdout
+    assert f'{len(new)} new (freshly initialised): neck.' in result.stdout
+    assert "load_from   {{ fileDirname }}/pspnet_r18-d32_jpu.pth" in \
+        result.stdout
+    text = out.read_text()  # no absolute path but the source config's
+    assert _absolute_paths(text) <= _absolute_paths(
+        Config.fromfile(str(source_config)).pretty_text)
+    assert "load_from = '{{ fileDirname }}/pspnet_r18-d32_jpu.pth'" in text
+    assert Config.fromfile(str(out)).load_from == str(checkpoint)
+
+    converted_miou = _test_miou(out, checkpoint, tmp_path / 'converted_test')
+    seed = dict(randomness=dict(seed=FINE_TUNE_SEED))
+    carried_miou = _test_miou(
+        out, _train(out, tmp_path / 'carried', FINE_TUNE_ITERS, **seed),
+        tmp_path / 'carried_test')
+    fresh_miou = _test_miou(
+        out,
+        _train(out, tmp_path / 'fresh', FINE_TUNE_ITERS, load_from=None,
+               **seed), tmp_path / 'fresh_test')
+    print(f'mIoU: source (dilated, {SOURCE_ITERS} iterations) '
+          f'{source_miou:.2f}; converted before fine-tuning '
+          f'{converted_miou:.2f}; after {FINE_TUNE_ITERS} iterations from '
+          f'the carried weights {carried_miou:.2f}, from a fresh '
+          f'initialisation {fresh_miou:.2f} (seed {FINE_TUNE_SEED})',
+          file=sys.stderr)
+    assert carried_miou > fresh_miou
+
+
+def _mmseg_fastfcn_r18(folder: Path) -> Path:
+    """mmseg's FastFCN PSP config shrunk to a ResNet-18."""
+    config = folder / 'fastfcn_r18-d32_jpu_psp.py'
+    config.write_text(f"""
+_base_ = '{MMSEG_CONFIGS}/fastfcn/fastfcn_r50-d32_jpu_psp_4xb2-80k_cityscapes-512x1024.py'
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    pretrained=None,
+    backbone=dict(depth=18, norm_cfg=norm_cfg),
+    neck=dict(in_channels=(128, 256, 512), mid_channels=32, norm_cfg=norm_cfg),
+    decode_head=dict(in_channels=128, channels=16, norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=256, channels=16, norm_cfg=norm_cfg))
+""")
+    return config
+
+
+@pytest.mark.slow
+def test_mmseg_fastfcn_checkpoint_carries_over_whole(tmp_path):
+    """mmseg's JPU becomes ours re-keyed: nothing is new."""
+    source_config = _mmseg_fastfcn_r18(tmp_path)
+    source = build_model(Config.fromfile(str(source_config)).model,
+                         meta=False).state_dict()
+    torch.save({'state_dict': source}, tmp_path / 'source.pth')
+    result = jpuify(str(source_config), tmp_path / 'out.py',
+                    tmp_path / 'source.pth')
+    carried = _state(result.checkpoint)
+    assert len(carried) == len(source)
+    neck = [k for k in source if k.startswith('neck.')]
+    assert f'{len(neck)} of them from mmseg\'s JPU' in '\n'.join(
+        result.lines)
+    assert 'none new' in '\n'.join(result.lines)
+    for key, tensor in source.items():
+        if not key.startswith('neck.'):
+            assert torch.equal(carried[key], tensor), key
+    assert torch.equal(carried['neck.conv_layers.0.conv.weight'],
+                       source['neck.conv_layers.0.0.conv.weight'])
+
+
+def test_checkpoint_of_another_model_is_refused_naming_the_keys(tmp_path):
+    torch.save({'state_dict': {'backbone.conv1.weight': torch.zeros(1)}},
+               tmp_path / 'other.pth')
+    with pytest.raises(
+            JpuifyError,
+            match=r'other.pth does not fit the source config \(\d+ missing: '
+            r'auxiliary_head.*; 1 shape mismatch: backbone.conv1.weight '
+            r'\(1,\) \(config: \(64, 3, 7, 7\)\)\)'):
+        jpuify('mmseg::pspnet/pspnet_r18b-d8_4xb2-80k_cityscapes-512x1024.py',
+               tmp_path / 'out.py', tmp_path / 'other.pth')
+    assert not (tmp_path / 'out.py').exists()
