@@ -1,10 +1,12 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Developer tool: regenerate the tiny Pascal Context and ADE20K samples in ``data/tiny``
-and the broken cases made from them in ``data/tiny_broken``."""
+"""Developer tool: regenerate the tiny Pascal Context, ADE20K and Cityscapes
+samples in ``data/tiny`` and the broken cases made from them in
+``data/tiny_broken``."""
 import argparse
 
 from tiny_broken_dataset import make_tiny_broken_pascal_context
-from tiny_datasets import make_tiny_ade20k, make_tiny_pascal_context
+from tiny_datasets import (make_tiny_ade20k, make_tiny_cityscapes,
+                           make_tiny_pascal_context)
 
 
 def parse_args():
@@ -23,6 +25,7 @@ def main():
     pascal_context = make_tiny_pascal_context(args.out)
     print(f'Pascal Context: {pascal_context}')
     print(f"ADE20K: {make_tiny_ade20k(args.out)}")
+    print(f'Cityscapes: {make_tiny_cityscapes(args.out)}')
     broken = make_tiny_broken_pascal_context(args.broken_out, pascal_context)
     print(f'Broken Pascal Context cases: {broken}')
 

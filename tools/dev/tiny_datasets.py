@@ -4,8 +4,9 @@
 The scenes are synthetic (sky over grass or road, with a wall, people and
 cars) and every class has its own colour, so a model can learn them in a few
 hundred CPU iterations. Image sizes are odd and differ between images, and
-each annotation holds raw label 0 (Pascal Context "background", ADE20K
-"other"), which mmseg's ``reduce_zero_label`` turns into the ignore index.
+each annotation holds ignored pixels: raw label 0 (Pascal Context
+"background", ADE20K "other"), which mmseg's ``reduce_zero_label`` turns
+into the ignore index, or 255 in Cityscapes' train ids.
 
 Layouts (as mmseg's dataset configs expect them)::
 
@@ -15,6 +16,9 @@ Layouts (as mmseg's dataset configs expect them)::
 
     ADEChallengeData2016/images/{training,validation}/*.jpg
     ADEChallengeData2016/annotations/{training,validation}/*.png
+
+    cityscapes/leftImg8bit/{train,val}/<city>/*_leftImg8bit.png
+    cityscapes/gtFine/{train,val}/<city>/*_gtFine_labelTrainIds.png
 """
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
@@ -31,10 +35,20 @@ CLASS_COLORS: Dict[str, Tuple[int, int, int]] = {
     'person': (40, 40, 220),
     'car': (30, 220, 240),
 }
-#: colour of raw label 0, the class every dataset ignores.
+#: colour of the ignored pixels.
 IGNORED_COLOR = (0, 0, 0)
 SPLIT_SIZES = {'train': 8, 'val': 4}
 JPEG_QUALITY = 90
+#: scene class -> Cityscapes class, where the names differ
+CITYSCAPES_NAMES = {'grass': 'terrain'}
+#: split -> the cities its images are spread over (two per split, so that
+#: the dataset's recursive search is exercised)
+CITYSCAPES_CITIES = {
+    'train': ('aachen', 'bremen'),
+    'val': ('frankfurt', 'lindau')
+}
+#: label of the ignored pixels in Cityscapes' ``*_labelTrainIds.png``
+CITYSCAPES_IGNORED = 255
 
 
 def _scene(rng: np.random.Generator) -> Tuple[np.ndarray, List[str]]:
@@ -81,8 +95,8 @@ def _render(rng: np.random.Generator, index_map: np.ndarray,
 
 
 def _labels(index_map: np.ndarray, names: Sequence[str],
-            raw_label: Dict[str, int]) -> np.ndarray:
-    lut = np.array([raw_label[n] for n in names] + [0], np.uint8)
+            raw_label: Dict[str, int], ignored: int) -> np.ndarray:
+    lut = np.array([raw_label[n] for n in names] + [ignored], np.uint8)
     return lut[index_map]
 
 
@@ -90,20 +104,21 @@ def _write_pair(image_path: Path, label_path: Path, image: np.ndarray,
                 label: np.ndarray) -> None:
     image_path.parent.mkdir(parents=True, exist_ok=True)
     label_path.parent.mkdir(parents=True, exist_ok=True)
+    jpeg = image_path.suffix == '.jpg'
     cv2.imwrite(str(image_path), image,
-                [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+                [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY] if jpeg else [])
     cv2.imwrite(str(label_path), label)
 
 
-def _samples(seed: int, raw_label: Dict[str, int]):
-    """Yield ``(split, name, image, label)`` for every sample."""
+def _samples(seed: int, raw_label: Dict[str, int], ignored: int = 0):
+    """Yield ``(split, index, image, label)`` for every sample; ignored
+    pixels get label ``ignored``."""
     rng = np.random.default_rng(seed)
     for split, count in SPLIT_SIZES.items():
         for i in range(count):
             index_map, names = _scene(rng)
-            yield (split, f'tiny_{split}_{i:03d}', _render(rng, index_map,
-                                                          names),
-                   _labels(index_map, names, raw_label))
+            yield (split, i, _render(rng, index_map, names),
+                   _labels(index_map, names, raw_label, ignored))
 
 
 def _raw_labels(classes: Sequence[str]) -> Dict[str, int]:
@@ -123,7 +138,8 @@ def make_tiny_pascal_context(root: Path, seed: int = 0) -> Path:
     data_root = Path(root) / 'VOCdevkit' / 'VOC2010'
     raw_label = _raw_labels(PascalContextDataset59.METAINFO['classes'])
     split_names: Dict[str, List[str]] = {split: [] for split in SPLIT_SIZES}
-    for split, name, image, label in _samples(seed, raw_label):
+    for split, i, image, label in _samples(seed, raw_label):
+        name = f'tiny_{split}_{i:03d}'
         _write_pair(data_root / 'JPEGImages' / f'{name}.jpg',
                     data_root / 'SegmentationClassContext' / f'{name}.png',
                     image, label)
@@ -145,8 +161,36 @@ def make_tiny_ade20k(root: Path, seed: int = 1) -> Path:
     data_root = Path(root) / 'ADEChallengeData2016'
     raw_label = _raw_labels(ADE20KDataset.METAINFO['classes'])
     folders = {'train': 'training', 'val': 'validation'}
-    for split, name, image, label in _samples(seed, raw_label):
+    for split, i, image, label in _samples(seed, raw_label):
+        name = f'tiny_{split}_{i:03d}'
         _write_pair(data_root / 'images' / folders[split] / f'{name}.jpg',
                     data_root / 'annotations' / folders[split] /
                     f'{name}.png', image, label)
+    return data_root
+
+
+def make_tiny_cityscapes(root: Path, seed: int = 2) -> Path:
+    """Write a tiny Cityscapes (``leftImg8bit``/``gtFine`` layout, train id
+    annotations as mmseg's ``tools/dataset_converters/cityscapes.py`` makes
+    them) under ``root``.
+
+    Returns:
+        Path: The ``data_root`` for mmseg's ``CityscapesDataset``.
+    """
+    from mmseg.datasets import CityscapesDataset
+    data_root = Path(root) / 'cityscapes'
+    classes = CityscapesDataset.METAINFO['classes']
+    train_id = {
+        name: classes.index(CITYSCAPES_NAMES.get(name, name))
+        for name in CLASS_COLORS
+    }
+    for split, i, image, label in _samples(seed, train_id,
+                                           CITYSCAPES_IGNORED):
+        cities = CITYSCAPES_CITIES[split]
+        city = cities[i % len(cities)]
+        stem = f'{city}/{city}_{i:06d}_000019'
+        _write_pair(
+            data_root / 'leftImg8bit' / split / f'{stem}_leftImg8bit.png',
+            data_root / 'gtFine' / split / f'{stem}_gtFine_labelTrainIds.png',
+            image, label)
     return data_root
