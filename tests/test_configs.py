@@ -52,7 +52,7 @@ def test_configs_are_found():
     names = {p.name for p in model_configs()}
     for head in ('enc', 'aspp', 'psp'):
         for depth in (50, 101):
-            for dataset in ('pascal-context-59', 'ade20k'):
+            for dataset in ('pascal-context-59', 'ade20k', 'cityscapes'):
                 assert any(
                     n.startswith(f'fastfcn_r{depth}-d32_jpu_{head}_') and
                     dataset in n for n in names), (head, depth, dataset)

@@ -16,9 +16,8 @@ from mmengine.runner import Runner
 
 from mmseg_jpu.tools.jpuify import JpuifyError, jpuify
 from mmseg_jpu.tools.jpuify.levels import build_model
-from mmseg_jpu.tools.mmseg_tools import miou_from_test_log, mmseg_tool
 from mmseg_jpu.utils.weights_only_checkpoint_loader import load_weights_only
-from .conftest import CONFIG_DIR, REPO_ROOT, run_python
+from .conftest import CONFIG_DIR, REPO_ROOT, mmseg_test_tool, run_python
 
 MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 #: mmseg's own dilated PSPNet model (ResNetV1c d8) shrunk to a ResNet-18 on
@@ -65,12 +64,7 @@ def _train(config: Path, work_dir: Path, iters: int, **changes) -> Path:
 
 
 def _test_miou(config: Path, checkpoint: Path, work_dir: Path) -> float:
-    result = run_python(
-        mmseg_tool('test.py'), config, checkpoint, '--work-dir', work_dir)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    miou = miou_from_test_log(result.stdout + result.stderr)
-    assert miou is not None
-    return miou
+    return mmseg_test_tool(config, checkpoint, work_dir)['mIoU']
 
 
 def _absolute_paths(text: str) -> set:

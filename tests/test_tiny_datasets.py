@@ -5,8 +5,10 @@ import cv2
 import numpy as np
 import pytest
 
-from mmseg.datasets import ADE20KDataset, PascalContextDataset59
-from tiny_datasets import make_tiny_ade20k, make_tiny_pascal_context
+from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
+                            PascalContextDataset59)
+from tiny_datasets import (make_tiny_ade20k, make_tiny_cityscapes,
+                           make_tiny_pascal_context)
 from .conftest import REPO_ROOT
 
 TINY = REPO_ROOT / 'data' / 'tiny'
@@ -31,10 +33,19 @@ def _ade20k(data_root, split):
         pipeline=PIPELINE)
 
 
+def _cityscapes(data_root, split):
+    return CityscapesDataset(
+        data_root=str(data_root),
+        data_prefix=dict(
+            img_path=f'leftImg8bit/{split}', seg_map_path=f'gtFine/{split}'),
+        pipeline=PIPELINE)
+
+
 DATASETS = {
     'pascal_context_59':
     (_pascal_context, TINY / 'VOCdevkit' / 'VOC2010', make_tiny_pascal_context),
     'ade20k': (_ade20k, TINY / 'ADEChallengeData2016', make_tiny_ade20k),
+    'cityscapes': (_cityscapes, TINY / 'cityscapes', make_tiny_cityscapes),
 }
 
 
@@ -49,7 +60,7 @@ def test_mmseg_reads_the_bundled_sample(name, split, size):
         sample = dataset[i]
         label = sample['gt_seg_map']
         assert sample['img'].shape[:2] == label.shape
-        assert (label == 255).any()  # raw 0 became the ignore index
+        assert (label == 255).any()  # ignored (raw 0 reduced, or train id)
         valid = label[label != 255]
         assert valid.max() < len(dataset.metainfo['classes'])
         shapes.add(label.shape)

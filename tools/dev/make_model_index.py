@@ -34,6 +34,7 @@ DATASETS = {
     'PascalContextDataset59': 'Pascal Context 59',
     'PascalContextDataset': 'Pascal Context',
     'ADE20KDataset': 'ADE20K',
+    'CityscapesDataset': 'Cityscapes',
 }
 #: metric key in paper_figures.yml -> column of the README tables
 METRICS = {'mIoU': 'mIoU', 'mIoU(ms+flip)': 'mIoU (ms+flip)'}

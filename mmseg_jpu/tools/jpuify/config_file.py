@@ -94,13 +94,10 @@ def jpuify(source: str,
         check_fits(state, cfg.model, Path(checkpoint))
         carried, report = carry(state, cfg.model, model)
         result.checkpoint = report.path = out.with_suffix('.pth')
-        model.pretrained = None  # every weight comes from load_from
-        model.backbone.pop('init_cfg', None)
         cfg.load_from = LOAD_FROM.format(name=result.checkpoint.name)
         result.lines += report.lines()
         result.lines.append('load_from   ' + cfg.load_from +
-                            ' (model.pretrained and the backbone init_cfg '
-                            'removed: the checkpoint holds every weight)')
+                            _without_pretrained(model))
     cfg.model = model
     cfg.custom_imports = _with_plugin(cfg.get('custom_imports'))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -109,8 +106,32 @@ def jpuify(source: str,
             carried, result.checkpoint,
             dict(jpuify=dict(source_config=source,
                              source_checkpoint=Path(checkpoint).name)))
-    cfg.dump(str(out))
+    out.write_text(_header(source) + cfg.pretty_text)
     return result
+
+
+def _header(source: str) -> str:
+    made_from = source if source.startswith(MMSEG_PREFIX) else Path(
+        source).name  # no absolute path in the written config
+    return (f"# Written by mmseg_jpu's tools/jpuify.py from\n# {made_from}:\n"
+            '# its stride-32 backbone plus JointPyramidUpsampling, the heads '
+            'rewired\n# (docs/jpuify.md).\n')
+
+
+def _without_pretrained(model) -> str:
+    """Remove the ImageNet initialisation, which the carried checkpoint
+    overwrites whole; say what was removed."""
+    removed = []
+    if model.get('pretrained'):
+        removed.append(f'model.pretrained={model.pretrained!r}')
+    if model.backbone.get('init_cfg'):
+        removed.append('model.backbone.init_cfg')
+    model.pretrained = None
+    model.backbone.pop('init_cfg', None)
+    if not removed:
+        return ''
+    return (f' ({" and ".join(removed)} removed: the checkpoint holds every '
+            'weight)')
 
 
 def _with_plugin(custom_imports) -> dict:

@@ -44,8 +44,8 @@ def jpuify_model(model: ConfigDict,
     """
     backbone = model.get('backbone') or ConfigDict()
     neck = model.get('neck')
-    source_jpu = isinstance(neck, dict) and neck.get('type') == MMSEG_JPU
-    if not (is_dilated(backbone) or source_jpu):
+    source_jpu = _has_mmseg_jpu(model)
+    if not has_dilation_to_replace(model):
         refuse_undilated(backbone)
     family = family_of(backbone)
     _check_segmentor(model)
@@ -159,6 +159,17 @@ def _cascade_at_output_stride(model: ConfigDict, strides: List[int],
                 and index != jpu_index and strides[index] != stride):
             head.in_index = jpu_index
             head.in_channels = jpu_channels
+
+
+def has_dilation_to_replace(model: ConfigDict) -> bool:
+    """Whether the model has a dilated backbone, or mmseg's ``JPU`` on a
+    backbone (mmseg's FastFCN): what jpuify converts or explains."""
+    return is_dilated(model.get('backbone') or {}) or _has_mmseg_jpu(model)
+
+
+def _has_mmseg_jpu(model: ConfigDict) -> bool:
+    neck = model.get('neck')
+    return isinstance(neck, dict) and neck.get('type') == MMSEG_JPU
 
 
 def _check_segmentor(model: ConfigDict) -> None:

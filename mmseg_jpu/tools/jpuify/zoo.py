@@ -12,11 +12,10 @@ import mmseg
 import torch
 from mmengine.config import Config
 
-from .backbones import is_dilated
 from .config_file import jpuify, read_config
 from .errors import JpuifyError
 from .levels import build_model
-from .model import jpuify_model
+from .model import has_dilation_to_replace, jpuify_model
 
 MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 CONVERTED, REFUSED, FAILED, NOT_DILATED = ('converted', 'refused', 'failed',
@@ -93,11 +92,9 @@ def _convert(path: Path) -> ZooEntry:
     try:
         # the dict is enough to convert; building needs the imports
         cfg = read_config(str(path), import_custom_modules=False)
-        model = cfg.model
-        if not (is_dilated(model.get('backbone') or {})
-                or (model.get('neck') or {}).get('type') == 'JPU'):
+        if not has_dilation_to_replace(cfg.model):
             return ZooEntry(folder, name, NOT_DILATED)
-        jpuify_model(model)
+        jpuify_model(cfg.model)
     except JpuifyError as error:
         return ZooEntry(folder, name, REFUSED, str(error))
     except Exception as error:  # the sweep reports every failure
