@@ -213,8 +213,9 @@ def _logits(model_cfg):
 
 
 def _gflops(model):
-    return FlopAnalyzer(model, (torch.randn(1, 3, *SIZE), )).unsupported_ops_warnings(
-        False).uncalled_modules_warnings(False).total()
+    analyzer = FlopAnalyzer(model, (torch.randn(1, 3, *SIZE), ))
+    analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    return analyzer.total()
 
 
 @pytest.mark.slow

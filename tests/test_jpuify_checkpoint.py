@@ -8,18 +8,17 @@ import re
 import sys
 from pathlib import Path
 
-import mmseg
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmseg_jpu.tools.jpuify import JpuifyError, jpuify
+from mmseg_jpu.tools.jpuify.config_file import MMSEG_CONFIGS
 from mmseg_jpu.tools.jpuify.levels import build_model
 from mmseg_jpu.utils.weights_only_checkpoint_loader import load_weights_only
 from .conftest import CONFIG_DIR, REPO_ROOT, mmseg_test_tool, run_python
 
-MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 #: mmseg's own dilated PSPNet model (ResNetV1c d8) shrunk to a ResNet-18 on
 #: the tiny Cityscapes sample, trained from scratch
 SOURCE_CONFIG = f"""
@@ -39,6 +38,8 @@ model = dict(
 custom_hooks = []
 randomness = dict(seed=0)
 """
+FASTFCN_PSP = 'fastfcn/fastfcn_r50-d32_jpu_psp_4xb2-80k_cityscapes-512x1024.py'
+OCRNET = 'ocrnet/ocrnet_r101-d8_4xb2-40k_cityscapes-512x1024.py'
 SOURCE_ITERS = 200
 #: short enough that a fresh model is still far from converged
 FINE_TUNE_ITERS = 40
@@ -126,7 +127,7 @@ def _mmseg_fastfcn_r18(folder: Path) -> Path:
     """mmseg's FastFCN PSP config shrunk to a ResNet-18."""
     config = folder / 'fastfcn_r18-d32_jpu_psp.py'
     config.write_text(f"""
-_base_ = '{MMSEG_CONFIGS}/fastfcn/fastfcn_r50-d32_jpu_psp_4xb2-80k_cityscapes-512x1024.py'
+_base_ = '{MMSEG_CONFIGS / FASTFCN_PSP}'
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     pretrained=None,
@@ -158,6 +159,43 @@ def test_mmseg_fastfcn_checkpoint_carries_over_whole(tmp_path):
             assert torch.equal(carried[key], tensor), key
     assert torch.equal(carried['neck.conv_layers.0.conv.weight'],
                        source['neck.conv_layers.0.0.conv.weight'])
+
+
+@pytest.mark.slow
+def test_ocrnet_fcn_head_moved_to_the_jpu_feature_starts_afresh(tmp_path):
+    source_config = tmp_path / 'ocrnet_r18-d8.py'
+    source_config.write_text(f"""
+_base_ = '{MMSEG_CONFIGS / OCRNET}'
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    pretrained=None,
+    backbone=dict(depth=18, norm_cfg=norm_cfg),
+    decode_head=[
+        dict(type='FCNHead', in_channels=256, in_index=2, channels=16,
+             num_convs=1, concat_input=False, num_classes=19,
+             norm_cfg=norm_cfg),
+        dict(type='OCRHead', in_channels=512, in_index=3, channels=32,
+             ocr_channels=16, num_classes=19, norm_cfg=norm_cfg)
+    ])
+""")
+    source = build_model(Config.fromfile(str(source_config)).model,
+                         meta=False).state_dict()
+    torch.save({'state_dict': source}, tmp_path / 'source.pth')
+    result = jpuify(str(source_config), tmp_path / 'out.py',
+                    tmp_path / 'source.pth')
+    carried = _state(result.checkpoint)
+    changed = {
+        k
+        for k in carried
+        if k not in source or not torch.equal(carried[k], source[k])
+    }
+    assert {k.split('.')[0] for k in changed} == {'neck', 'decode_head'}
+    assert all(k.startswith(('neck.', 'decode_head.0.')) for k in changed)
+    assert 'decode_head.0.convs.0.conv.weight' in changed
+    for key in source:
+        if key.startswith(('backbone.', 'decode_head.1.')):
+            assert torch.equal(carried[key], source[key]), key
+    assert 'decode_head.0.conv_seg.*' in '\n'.join(result.lines)
 
 
 def test_checkpoint_of_another_model_is_refused_naming_the_keys(tmp_path):

@@ -4,16 +4,15 @@ dilated config of mmseg's zoo."""
 import re
 from pathlib import Path
 
-import mmseg
 import pytest
 import torch
 from mmengine.config import Config
 
+from mmseg_jpu.tools.jpuify.config_file import MMSEG_CONFIGS
 from mmseg_jpu.tools.jpuify.levels import build_model
 from .conftest import REPO_ROOT
 
 SECTION = '## Use JPU in your own configs'
-MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 DILATED = [
     'pspnet/pspnet_r50-d8_4xb2-40k_cityscapes-512x1024.py',
     'deeplabv3/deeplabv3_r50-d8_4xb2-40k_cityscapes-512x1024.py',

@@ -128,4 +128,3 @@ def refuse_undilated(backbone: ConfigDict) -> None:
     raise JpuifyError(
         f'{reason}; nothing to convert. To add JPU to it anyway, follow "Use '
         f'JPU in your own configs" in {DOCS}')
-

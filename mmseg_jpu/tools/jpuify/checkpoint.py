@@ -18,7 +18,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import torch
 from mmengine.config import ConfigDict
@@ -36,7 +36,7 @@ LISTED_KEYS = 8
 @dataclass
 class CarryReport:
     """What happened to each tensor."""
-    path: Path
+    path: Optional[Path] = None
     carried: List[str] = field(default_factory=list)
     rekeyed: Dict[str, str] = field(default_factory=dict)
     new: List[str] = field(default_factory=list)
@@ -101,9 +101,10 @@ def carry(state: State, source: ConfigDict,
     """The converted model's state dict: carried tensors, the rest as a
     fresh model initialises them."""
     model = build_model(converted, meta=False)
-    model.neck.init_weights()
-    target = model.state_dict()
     retrained = _heads_with_new_input(source, converted)
+    for prefix in ('neck.', *retrained):  # their own init, as in training
+        model.get_submodule(prefix[:-1]).init_weights()
+    target = model.state_dict()
     sources = {
         key: (key, state[key])
         for key in target if key in state and not key.startswith(retrained)
@@ -111,7 +112,7 @@ def carry(state: State, source: ConfigDict,
     if _same_mmseg_jpu(source, converted):
         width = source.neck.get('mid_channels', DEFAULTS['mid_channels'])
         sources.update(mmseg_jpu_weights(state, width))
-    report = CarryReport(path=Path())
+    report = CarryReport()
     for key, value in target.items():
         if key not in sources:
             report.new.append(key)

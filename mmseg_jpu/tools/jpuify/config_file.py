@@ -21,6 +21,8 @@ from .model import jpuify_model
 from .summary import summary_lines
 
 MMSEG_PREFIX = 'mmseg::'
+#: where both stacks install mmseg's configs
+MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 PLUGIN_IMPORTS = ['mmseg_jpu', 'mmseg_jpu.enable_weights_only_loading']
 LOAD_FROM = '{{{{ fileDirname }}}}/{name}'
 
@@ -41,8 +43,7 @@ def resolve_config(source: str) -> Path:
         FileNotFoundError: If there is no such file.
     """
     if source.startswith(MMSEG_PREFIX):
-        path = (Path(mmseg.__file__).parent / '.mim' / 'configs' /
-                source[len(MMSEG_PREFIX):])
+        path = MMSEG_CONFIGS / source[len(MMSEG_PREFIX):]
     else:
         path = Path(source)
     if not path.is_file():

@@ -111,4 +111,3 @@ def _deepest_first(key: str, tensor: torch.Tensor,
     else:
         return tensor
     return torch.cat(tensor.split(width, dim=dim)[::-1], dim=dim)
-

@@ -16,7 +16,8 @@ from typing import List, Optional, Sequence
 
 from mmengine.config import ConfigDict
 
-from .backbones import family_of, is_dilated, refuse_undilated
+from .backbones import (Stride32Family, family_of, is_dilated,
+                        refuse_undilated)
 from .errors import JpuifyError
 from .heads import feature_heads, rewire
 from .levels import Level, backbone_levels
@@ -42,26 +43,12 @@ def jpuify_model(model: ConfigDict,
     Raises:
         JpuifyError: If the model cannot be converted, saying why.
     """
-    backbone = model.get('backbone') or ConfigDict()
-    neck = model.get('neck')
-    source_jpu = _has_mmseg_jpu(model)
-    if not has_dilation_to_replace(model):
-        refuse_undilated(backbone)
-    family = family_of(backbone)
-    _check_segmentor(model)
-    if neck and not source_jpu:
-        raise JpuifyError(
-            f'model.neck is {_type_name(neck)}: jpuify adds a '
-            'JointPyramidUpsampling neck and cannot combine it with another '
-            'neck. Remove the neck from the source config, or convert by hand')
-    if output_stride not in (None, *OUTPUT_STRIDES):
-        raise JpuifyError(f'output stride {output_stride} is not one of '
-                          f'{OUTPUT_STRIDES}')
-
+    family = _check_source(model, output_stride)
+    backbone = model.backbone
     levels = backbone_levels(backbone)
     stages = backbone_levels(family.all_stages(backbone))
-    if source_jpu:
-        source = _MmsegJpuSource(neck, levels)
+    if _has_mmseg_jpu(model):
+        source = _MmsegJpuSource(model.neck, levels)
     else:
         source = _NecklessSource(levels, stages[-1])
     stride = output_stride or source.default_output_stride()
@@ -159,6 +146,24 @@ def _cascade_at_output_stride(model: ConfigDict, strides: List[int],
                 and index != jpu_index and strides[index] != stride):
             head.in_index = jpu_index
             head.in_channels = jpu_channels
+
+
+def _check_source(model: ConfigDict,
+                  output_stride: Optional[int]) -> Stride32Family:
+    """The family of the source's backbone, if jpuify can convert it."""
+    if not has_dilation_to_replace(model):
+        refuse_undilated(model.get('backbone') or ConfigDict())
+    family = family_of(model.backbone)
+    _check_segmentor(model)
+    if model.get('neck') and not _has_mmseg_jpu(model):
+        raise JpuifyError(
+            f'model.neck is {_type_name(model.neck)}: jpuify adds a '
+            'JointPyramidUpsampling neck and cannot combine it with another '
+            'neck. Remove the neck from the source config, or convert by hand')
+    if output_stride not in (None, *OUTPUT_STRIDES):
+        raise JpuifyError(f'output stride {output_stride} is not one of '
+                          f'{OUTPUT_STRIDES}')
+    return family
 
 
 def has_dilation_to_replace(model: ConfigDict) -> bool:

@@ -60,7 +60,7 @@ def _neck(neck) -> str:
     shown = ', '.join(
         f'{key}={neck[key]}'
         for key in ('in_channels', 'start_level', 'width', 'mid_channels',
-                    'dilations') if key in neck)
+                    'dilations', 'align_corners') if key in neck)
     return f'{neck.type}({shown})'
 
 

@@ -8,16 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional
 
-import mmseg
 import torch
 from mmengine.config import Config
 
-from .config_file import jpuify, read_config
+from .config_file import MMSEG_CONFIGS, jpuify, read_config
 from .errors import JpuifyError
 from .levels import build_model
 from .model import has_dilation_to_replace, jpuify_model
 
-MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 CONVERTED, REFUSED, FAILED, NOT_DILATED = ('converted', 'refused', 'failed',
                                            'not dilated')
 
