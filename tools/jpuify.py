@@ -31,20 +31,21 @@ def parse_args():
         '--checkpoint',
         type=Path,
         help='checkpoint trained with SRC_CONFIG: its backbone and heads are '
-        'carried over, the new JPU neck is freshly initialised')
+        'carried over, the new JPU neck is freshly initialised (None: write '
+        'the config only)')
     parser.add_argument(
         '--output-stride',
         type=int,
         choices=OUTPUT_STRIDES,
-        help="stride of the JPU feature; by default the source's (8 when "
-        'its dilated backbone keeps stride 32)')
+        help="stride of the JPU feature (None: the source's, 8 when its "
+        'dilated backbone keeps stride 32)')
     parser.add_argument(
         '--flops',
         type=int,
         nargs=2,
         metavar=('H', 'W'),
-        help='also count GFLOPs of both models at an HxW input (builds them '
-        'on the CPU)')
+        help='also count GFLOPs of both models at an HxW input, building '
+        'them on the CPU (None: not counted)')
     args = parser.parse_args()
     check_args(parser, args)
     return parser, args
