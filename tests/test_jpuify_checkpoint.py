@@ -123,10 +123,8 @@ def test_carried_weights_evaluate_and_fine_tune_better_than_fresh(tmp_path):
     assert carried_miou > fresh_miou
 
 
-def _mmseg_fastfcn_r18(folder: Path) -> Path:
-    """mmseg's FastFCN PSP config shrunk to a ResNet-18."""
-    config = folder / 'fastfcn_r18-d32_jpu_psp.py'
-    config.write_text(f"""
+#: mmseg's FastFCN PSP config shrunk to a ResNet-18
+FASTFCN_R18 = f"""
 _base_ = '{MMSEG_CONFIGS / FASTFCN_PSP}'
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
@@ -135,36 +133,9 @@ model = dict(
     neck=dict(in_channels=(128, 256, 512), mid_channels=32, norm_cfg=norm_cfg),
     decode_head=dict(in_channels=128, channels=16, norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=256, channels=16, norm_cfg=norm_cfg))
-""")
-    return config
-
-
-@pytest.mark.slow
-def test_mmseg_fastfcn_checkpoint_carries_over_whole(tmp_path):
-    """mmseg's JPU becomes ours re-keyed: nothing is new."""
-    source_config = _mmseg_fastfcn_r18(tmp_path)
-    source = build_model(Config.fromfile(str(source_config)).model,
-                         meta=False).state_dict()
-    torch.save({'state_dict': source}, tmp_path / 'source.pth')
-    result = jpuify(str(source_config), tmp_path / 'out.py',
-                    tmp_path / 'source.pth')
-    carried = _state(result.checkpoint)
-    assert len(carried) == len(source)
-    neck = [k for k in source if k.startswith('neck.')]
-    assert f'{len(neck)} of them from mmseg\'s JPU' in '\n'.join(
-        result.lines)
-    assert 'none new' in '\n'.join(result.lines)
-    for key, tensor in source.items():
-        if not key.startswith('neck.'):
-            assert torch.equal(carried[key], tensor), key
-    assert torch.equal(carried['neck.conv_layers.0.conv.weight'],
-                       source['neck.conv_layers.0.0.conv.weight'])
-
-
-@pytest.mark.slow
-def test_ocrnet_fcn_head_moved_to_the_jpu_feature_starts_afresh(tmp_path):
-    source_config = tmp_path / 'ocrnet_r18-d8.py'
-    source_config.write_text(f"""
+"""
+#: mmseg's OCRNet config shrunk to a ResNet-18
+OCRNET_R18 = f"""
 _base_ = '{MMSEG_CONFIGS / OCRNET}'
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
@@ -177,13 +148,45 @@ model = dict(
         dict(type='OCRHead', in_channels=512, in_index=3, channels=32,
              ocr_channels=16, num_classes=19, norm_cfg=norm_cfg)
     ])
-""")
+"""
+
+
+def _jpuify_with_random_weights(folder: Path, source_text: str):
+    """jpuify --checkpoint on a freshly built model of ``source_text``.
+
+    Returns:
+        tuple: The source state dict, the carried one and the summary.
+    """
+    source_config = folder / 'source.py'
+    source_config.write_text(source_text)
     source = build_model(Config.fromfile(str(source_config)).model,
                          meta=False).state_dict()
-    torch.save({'state_dict': source}, tmp_path / 'source.pth')
-    result = jpuify(str(source_config), tmp_path / 'out.py',
-                    tmp_path / 'source.pth')
-    carried = _state(result.checkpoint)
+    torch.save({'state_dict': source}, folder / 'source.pth')
+    result = jpuify(str(source_config), folder / 'out.py',
+                    folder / 'source.pth')
+    return source, _state(result.checkpoint), '\n'.join(result.lines)
+
+
+@pytest.mark.slow
+def test_mmseg_fastfcn_checkpoint_carries_over_whole(tmp_path):
+    """mmseg's JPU becomes ours re-keyed: nothing is new."""
+    source, carried, summary = _jpuify_with_random_weights(
+        tmp_path, FASTFCN_R18)
+    assert len(carried) == len(source)
+    neck = [k for k in source if k.startswith('neck.')]
+    assert f"{len(neck)} of them from mmseg's JPU" in summary
+    assert 'none new' in summary
+    for key, tensor in source.items():
+        if not key.startswith('neck.'):
+            assert torch.equal(carried[key], tensor), key
+    assert torch.equal(carried['neck.conv_layers.0.conv.weight'],
+                       source['neck.conv_layers.0.0.conv.weight'])
+
+
+@pytest.mark.slow
+def test_ocrnet_fcn_head_moved_to_the_jpu_feature_starts_afresh(tmp_path):
+    source, carried, summary = _jpuify_with_random_weights(
+        tmp_path, OCRNET_R18)
     changed = {
         k
         for k in carried
@@ -195,7 +198,7 @@ model = dict(
     for key in source:
         if key.startswith(('backbone.', 'decode_head.1.')):
             assert torch.equal(carried[key], source[key]), key
-    assert 'decode_head.0.conv_seg.*' in '\n'.join(result.lines)
+    assert 'decode_head.0.conv_seg.*' in summary
 
 
 def test_checkpoint_of_another_model_is_refused_naming_the_keys(tmp_path):
