@@ -233,3 +233,11 @@ def test_converted_model_runs_with_the_logits_shape_of_its_source(name):
     assert torch.isfinite(logits).all()
     if source.get('neck') is None:  # a dilated stride-8/16 source
         assert _gflops(model) < _gflops(source_model)
+
+
+@pytest.mark.slow
+def test_dilated_stride_32_source_runs_with_stride_8_logits():
+    source_logits, _ = _logits(_model(PSPNET_D32))
+    logits, _ = _logits(jpuify_model(_model(PSPNET_D32)))
+    assert source_logits.shape[2:] == (SIZE[0] // 32, SIZE[1] // 32)
+    assert logits.shape[2:] == (SIZE[0] // 8, SIZE[1] // 8)

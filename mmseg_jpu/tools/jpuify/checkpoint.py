@@ -27,7 +27,7 @@ from mmseg_jpu.utils.weights_only_checkpoint_loader import load_weights_only
 from .errors import JpuifyError
 from .heads import feature_heads, module_prefix
 from .levels import build_model
-from .mmseg_jpu_neck import DEFAULTS, MMSEG_JPU, mmseg_jpu_weights
+from .mmseg_jpu_neck import DEFAULTS, MMSEG_JPU, MmsegJpu, mmseg_jpu_weights
 
 State = Dict[str, torch.Tensor]
 LISTED_KEYS = 8
@@ -155,10 +155,9 @@ def _same_mmseg_jpu(source: ConfigDict, converted: ConfigDict) -> bool:
     if not isinstance(neck, dict) or neck.get('type') != MMSEG_JPU:
         return False
     ours = converted.neck
-    start = neck.get('start_level', 0)
-    end = neck.get('end_level', -1)
-    theirs = tuple(neck.in_channels)[start:None if end == -1 else end]
-    return theirs == tuple(ours.in_channels)[ours.start_level:]
+    theirs = MmsegJpu(neck, len(neck.in_channels))
+    return (tuple(neck.in_channels)[theirs.start:theirs.end] == tuple(
+        ours.in_channels)[ours.start_level:])
 
 
 def _groups(keys: Iterable[str]) -> List[str]:

@@ -58,10 +58,6 @@ class MmsegJpu:
         ``None`` for the JPU feature."""
         return None if index == self.num_outputs - 1 else self.start + index
 
-    def fused(self) -> range:
-        """Positions of the backbone outputs it fuses."""
-        return range(self.start, self.end)
-
     def settings(self) -> dict:
         """Our neck's arguments that keep this neck's behaviour."""
         settings = {}
