@@ -34,7 +34,6 @@ def _levels(height, width, channels=(8, 12, 16), first_stride_log2=3, batch=2):
     ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize('size', [(97, 131), (64, 64), (1024, 1536)])
 def test_seven_levels_down_to_p9(size):
     neck = BiFPNNeck(
@@ -192,6 +191,7 @@ def _tiny_eseg_run_config(tiny_config, work_dir):
     return cfg
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     'tiny_config', [TINY_PASCAL_CONTEXT_CONFIG, TINY_ADE20K_CONFIG],
     ids=['pascal_context_59', 'ade20k'])

@@ -38,7 +38,6 @@ def _num_params(module):
     return sum(p.numel() for p in module.parameters())
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize('fusion', ['sum', 'concat'])
 @pytest.mark.parametrize('size', [(13, 17), (1, 1), (7, 4)])
 def test_output_keeps_the_input_size(fusion, size):
@@ -157,6 +156,7 @@ def _tiny_ksac_run_config(tiny_config, work_dir):
     return cfg
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     'tiny_config', [TINY_PASCAL_CONTEXT_CONFIG, TINY_ADE20K_CONFIG],
     ids=['pascal_context_59', 'ade20k'])
