@@ -1,0 +1,74 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""Adaptive average pooling that exports to ONNX for any input size.
+
+ONNX has no adaptive pooling operator. torch's TorchScript exporter turns
+``AdaptiveAvgPool2d(1)`` into ``GlobalAveragePool`` but refuses other
+output sizes (PSPHead's 2x2, 3x3 and 6x6 bins) unless the input size is
+fixed at export time; torch's dynamo exporter writes the bins' indices for
+the traced size as constants, so the file fails or is wrong at any other
+size. :class:`ExportableAdaptiveAvgPool2d` computes the same bins with
+matrix products whose averaging matrices are built from the input's size
+inside the graph, so one exported file serves every input size.
+"""
+import copy
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+
+def _bin_weights(length: Tensor, bins: int, dtype: torch.dtype) -> Tensor:
+    """The ``(bins, length)`` matrix that averages each of torch's adaptive
+    pooling bins: bin ``i`` covers ``[floor(i L / b), ceil((i + 1) L / b))``.
+    """
+    index = torch.arange(bins, dtype=torch.int64)
+    start = torch.div(index * length, bins, rounding_mode='floor')
+    end = torch.div((index + 1) * length + bins - 1, bins,
+                    rounding_mode='floor')
+    position = torch.arange(length, dtype=torch.int64)
+    inside = ((position[None, :] >= start[:, None]) &
+              (position[None, :] < end[:, None])).to(dtype)
+    return inside / (end - start)[:, None].to(dtype)
+
+
+class ExportableAdaptiveAvgPool2d(nn.Module):
+    """``nn.AdaptiveAvgPool2d(output_size)`` as two matrix products.
+
+    Args:
+        output_size (int | tuple[int, int]): Bins along height and width.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`.
+        - Output: :math:`(N, C, H_{out}, W_{out})`, the ``output_size``.
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = nn.modules.utils._pair(output_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = torch._shape_as_tensor(x)  # traced, not a constant
+        rows = _bin_weights(shape[2], self.output_size[0], x.dtype)
+        columns = _bin_weights(shape[3], self.output_size[1], x.dtype)
+        return torch.matmul(torch.matmul(rows, x), columns.transpose(0, 1))
+
+
+def _replaceable(module: nn.Module) -> bool:
+    if not isinstance(module, nn.AdaptiveAvgPool2d):
+        return False
+    size = nn.modules.utils._pair(module.output_size)
+    return None not in size and size != (1, 1)  # (1, 1): GlobalAveragePool
+
+
+def with_exportable_pooling(network: nn.Module) -> nn.Module:
+    """A copy of ``network`` whose ``nn.AdaptiveAvgPool2d`` layers with
+    output sizes other than 1x1 are :class:`ExportableAdaptiveAvgPool2d`
+    (``network`` itself is not changed)."""
+    network = copy.deepcopy(network)
+    for name, module in list(network.named_modules()):
+        if _replaceable(module):
+            parent_name, _, child = name.rpartition('.')
+            parent = network.get_submodule(parent_name)
+            setattr(parent, child,
+                    ExportableAdaptiveAvgPool2d(module.output_size))
+    return network

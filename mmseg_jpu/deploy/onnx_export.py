@@ -1,0 +1,222 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""Export a segmentation network to ONNX and check the file against
+PyTorch with ONNX Runtime before keeping it.
+
+The graph takes the normalised image ``inputs`` :math:`(N, 3, H, W)` and
+returns ``seg_logits`` :math:`(N, K, H, W)`. Batch, height and width are
+dynamic wherever the network's operators allow; a network that cannot be
+exported with dynamic sizes, or whose dynamic graph does not reproduce
+PyTorch at another size (the trace froze a size), is exported for the
+traced size only, and the result says why.
+
+torch's TorchScript exporter (``dynamo=False``) is used: its graphs of these
+networks match PyTorch, while the dynamo exporter takes ten times longer and
+writes adaptive pooling's indices for the traced size into the graph.
+"""
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from .adaptive_pooling import with_exportable_pooling
+
+INPUT_NAME = 'inputs'
+OUTPUT_NAME = 'seg_logits'
+OPSET = 17
+#: largest logit difference, relative to the largest PyTorch logit, that
+#: still counts as the same network
+TOLERANCE = 1e-4
+
+
+class ExportError(RuntimeError):
+    """The network could not be exported, or the file does not reproduce
+    PyTorch; no file was written."""
+
+
+@dataclass
+class ExportResult:
+    """What was written and how well it matches PyTorch.
+
+    Attributes:
+        path: The ONNX file.
+        traced_size: (height, width) the graph was traced at.
+        fixed_size_reason: Why the file only takes ``traced_size`` inputs;
+            ``None`` when height and width are dynamic.
+        checked_size: (height, width) of the parity check's input.
+        max_rel_diff: Largest logit difference between ONNX Runtime and
+            PyTorch, relative to the largest PyTorch logit.
+        argmax_agreement: Share of pixels whose predicted class is the same.
+    """
+    path: Path
+    traced_size: Tuple[int, int]
+    fixed_size_reason: Optional[str]
+    checked_size: Tuple[int, int]
+    max_rel_diff: float
+    argmax_agreement: float
+
+    @property
+    def dynamic(self) -> bool:
+        return self.fixed_size_reason is None
+
+
+def default_check_size(size: Tuple[int, int]) -> Tuple[int, int]:
+    """Another size than ``size`` for the parity check: neither square nor
+    a multiple of 8, as images resized with their aspect ratio are."""
+    height, width = size
+    return height * 3 // 4 + 3, width * 5 // 4 + 5
+
+
+def compare(output: np.ndarray, reference: np.ndarray) -> Dict[str, float]:
+    """Largest absolute and relative (to the largest reference logit)
+    differences of ``(N, K, H, W)`` logits, and the share of pixels whose
+    predicted class (argmax over K) is the same."""
+    difference = float(np.abs(output - reference).max())
+    same_class = output.argmax(1) == reference.argmax(1)
+    return dict(
+        max_abs_diff=difference,
+        max_rel_diff=difference / max(float(np.abs(reference).max()), 1e-12),
+        argmax_agreement=float(same_class.mean()))
+
+
+def _first_line(error: Exception) -> str:
+    message = str(error).strip().splitlines()
+    return message[0] if message else type(error).__name__
+
+
+def _trace(network: nn.Module, path: Path, size: Tuple[int, int],
+           dynamic: bool, opset: int) -> None:
+    axes = {0: 'batch', 2: 'height', 3: 'width'} if dynamic else {0: 'batch'}
+    with warnings.catch_warnings(), torch.no_grad():
+        # the tracer's warnings concern Python values computed from sizes;
+        # the parity check at another size is what tells whether they matter
+        warnings.simplefilter('ignore')
+        torch.onnx.export(
+            network, (torch.randn(1, 3, *size), ),
+            str(path),
+            dynamo=False,
+            opset_version=opset,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: axes})
+
+
+def parity(path: Path, network: nn.Module,
+           size: Tuple[int, int]) -> Dict[str, float]:
+    """:func:`compare` the ONNX Runtime output of ``path`` with
+    ``network``'s on one random input of ``size``."""
+    import onnxruntime
+    session = onnxruntime.InferenceSession(
+        str(path), providers=['CPUExecutionProvider'])
+    inputs = torch.randn(
+        1, 3, *size, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        reference = network(inputs).numpy()
+    output = session.run([OUTPUT_NAME], {INPUT_NAME: inputs.numpy()})[0]
+    return compare(output, reference)
+
+
+def _annotate(path: Path, properties: Dict[str, str]) -> None:
+    import onnx
+    model = onnx.load(str(path))
+    for key, value in properties.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
+def _export_checked(network, exportable, path, size, check_size, dynamic,
+                    opset):
+    """Trace ``exportable`` and return how far the file's output at
+    ``check_size`` is from ``network``'s.
+
+    Raises:
+        ExportError: With the exporter's message, if it fails.
+    """
+    try:
+        _trace(exportable, path, size, dynamic, opset)
+    except Exception as error:  # the exporter raises many types
+        raise ExportError(_first_line(error)) from error
+    return parity(path, network, check_size if dynamic else size)
+
+
+def export_onnx(network: nn.Module,
+                path: Path,
+                size: Tuple[int, int],
+                check_size: Optional[Tuple[int, int]] = None,
+                fixed_size: bool = False,
+                opset: int = OPSET,
+                tolerance: float = TOLERANCE,
+                properties: Optional[Dict[str, str]] = None) -> ExportResult:
+    """Export ``network`` (``inputs -> logits``, e.g.
+    :class:`~.inference_network.SegmentationLogits`) to ``path`` and check
+    the file with ONNX Runtime.
+
+    The graph is traced at ``size`` with dynamic batch, height and width
+    (unless ``fixed_size``), then run on a ``check_size`` input (default:
+    :func:`default_check_size`) and compared with ``network``. If the
+    exporter refuses dynamic sizes, or the dynamic graph differs from
+    PyTorch by more than ``tolerance``, the graph is traced again for
+    ``size`` only (dynamic batch) and checked at ``size``. The file is
+    written only when its check passes.
+
+    Args:
+        properties: Extra ``metadata_props`` of the ONNX model.
+
+    Raises:
+        ExportError: If no graph could be exported or none matches PyTorch
+            within ``tolerance``; ``path`` is then left untouched.
+    """
+    path = Path(path)
+    network = network.eval()
+    check_size = tuple(check_size or default_check_size(size))
+    if check_size == tuple(size) and not fixed_size:
+        raise ValueError(f'the parity check must use another size than the '
+                         f'traced {size[0]}x{size[1]}')
+    if not path.parent.is_dir():
+        raise ValueError(f'folder {path.parent} does not exist')
+    exportable = with_exportable_pooling(network)
+    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+        draft = Path(folder) / path.name
+        reason = 'a fixed size was asked for' if fixed_size else None
+        if reason is None:
+            try:
+                figures = _export_checked(network, exportable, draft, size,
+                                          check_size, True, opset)
+                if figures['max_rel_diff'] > tolerance:
+                    reason = (
+                        f'the dynamic graph differs from PyTorch at '
+                        f'{check_size[0]}x{check_size[1]} (largest relative '
+                        f'logit difference {figures["max_rel_diff"]:.1e}): '
+                        'tracing froze a size-dependent value')
+            except ExportError as error:
+                reason = f'dynamic export failed: {error}'
+        if reason is not None:
+            figures = _export_checked(network, exportable, draft, size, size,
+                                      False, opset)
+            if figures['max_rel_diff'] > tolerance:
+                raise ExportError(
+                    f'the exported graph differs from PyTorch at '
+                    f'{size[0]}x{size[1]}: largest relative logit difference '
+                    f'{figures["max_rel_diff"]:.1e} > {tolerance:.0e}, '
+                    f'{figures["argmax_agreement"]:.2%} of the pixels with '
+                    'the same class; no file written')
+        _annotate(draft, {
+            **(properties or {}),
+            'traced_size': f'{size[0]}x{size[1]}',
+            'fixed_size_reason': reason or '',
+        })
+        os.replace(draft, path)
+    return ExportResult(
+        path=path,
+        traced_size=tuple(size),
+        fixed_size_reason=reason,
+        checked_size=tuple(size) if reason else check_size,
+        max_rel_diff=figures['max_rel_diff'],
+        argmax_agreement=figures['argmax_agreement'])
