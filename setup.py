@@ -20,11 +20,12 @@ MIM_FILES = {
     'configs': 'configs',
     'model-index.yml': 'model-index.yml',
     'data/tiny': 'data/tiny',
+    'demo': 'demo',
 }
 
 
 class BuildPyWithMimFiles(build_py):
-    """Copy the configs, model index and tiny datasets into
+    """Copy the configs, model index, tiny datasets and demo image into
     ``mmseg_jpu/.mim`` of the built package, as OpenMMLab packages ship
     theirs (``mmseg/.mim``)."""
 
@@ -70,6 +71,7 @@ setup(
         'default': read_requirements('default'),
         'classic': read_requirements('classic'),
         'tests': read_requirements('tests'),
+        'deploy': read_requirements('deploy'),
     },
     cmdclass={'build_py': BuildPyWithMimFiles},
     zip_safe=False)

@@ -25,6 +25,7 @@ import torch
 import torch.nn as nn
 
 from .adaptive_pooling import with_exportable_pooling
+from .runtimes import import_deploy_package, load_runtime
 
 INPUT_NAME = 'inputs'
 OUTPUT_NAME = 'seg_logits'
@@ -110,19 +111,17 @@ def parity(path: Path, network: nn.Module,
            size: Tuple[int, int]) -> Dict[str, float]:
     """:func:`compare` the ONNX Runtime output of ``path`` with
     ``network``'s on one random input of ``size``."""
-    import onnxruntime
-    session = onnxruntime.InferenceSession(
-        str(path), providers=['CPUExecutionProvider'])
     inputs = torch.randn(
         1, 3, *size, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # mmseg's advice on resize sizes
         reference = network(inputs).numpy()
-    output = session.run([OUTPUT_NAME], {INPUT_NAME: inputs.numpy()})[0]
+    output = load_runtime(path, 'onnxruntime')(inputs.numpy())
     return compare(output, reference)
 
 
 def _annotate(path: Path, properties: Dict[str, str]) -> None:
-    import onnx
+    onnx = import_deploy_package('onnx')
     model = onnx.load(str(path))
     for key, value in properties.items():
         entry = model.metadata_props.add()

@@ -12,6 +12,7 @@ Backends and precisions:
   CPUs with AVX-512 BF16 or AMX. Refused on CPUs that OpenVINO says cannot
   run bf16, rather than silently running fp32.
 """
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Tuple
@@ -45,6 +46,21 @@ class Runtime:
         return self.run(np.ascontiguousarray(inputs, dtype=np.float32))
 
 
+def import_deploy_package(name: str):
+    """Import one of the packages of ``requirements/deploy.txt``.
+
+    Raises:
+        ModuleNotFoundError: Saying how to install it, if it is missing.
+    """
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(
+            f'{name} is not installed; install the deployment packages: '
+            "pip install -r requirements/deploy.txt (or 'mmseg_jpu[deploy]')"
+        ) from error
+
+
 def check_backend(backend: str, precision: str) -> None:
     """Raise ``ValueError`` for an unknown backend or precision, or a
     precision the backend does not run."""
@@ -68,7 +84,7 @@ def _fixed_size(shape) -> Optional[Tuple[int, int]]:
 
 
 def _onnxruntime(path: Path, threads: Optional[int]) -> Runtime:
-    import onnxruntime
+    onnxruntime = import_deploy_package('onnxruntime')
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = (
         onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL)
@@ -87,7 +103,7 @@ def _onnxruntime(path: Path, threads: Optional[int]) -> Runtime:
 
 
 def _openvino(path: Path, precision: str, threads: Optional[int]) -> Runtime:
-    import openvino
+    openvino = import_deploy_package('openvino')
     core = openvino.Core()
     capabilities = core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
     if precision == 'bf16' and 'BF16' not in capabilities:

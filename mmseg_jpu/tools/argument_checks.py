@@ -29,14 +29,34 @@ def parse_as(parser: argparse.ArgumentParser, option: str,
         parser.error(f'argument {option}: {error}')
 
 
-def positive_int(text: str) -> int:
-    """An int >= 1."""
+def _int_at_least(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f'{text!r} is not an integer')
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'{value} is below 1')
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f'{value} is below {minimum}')
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An int >= 1."""
+    return _int_at_least(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    """An int >= 0."""
+    return _int_at_least(text, 0)
+
+
+def positive_float(text: str) -> float:
+    """A float > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number')
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f'{value} is not above 0')
     return value
 
 
@@ -143,3 +163,14 @@ def _check_writable_folder(folder: Path) -> None:
         raise argparse.ArgumentTypeError(
             f'cannot write into {folder}: {existing} is not writable '
             f'({reason})')
+
+
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` says each option's default, except where there is none to
+    say (``None``, an off switch, an empty value): their help text says what
+    happens without them."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False, {}, [], ()):
+            return action.help
+        return super()._get_help_string(action)

@@ -1,43 +1,67 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Inference options that change speed, not results: BN folded into the
-convs, channels-last memory layout, bf16/fp16 autocast and
-``torch.compile``. Options combine with ``+`` (``bn_fold+channels_last``);
-``fp32`` is the plain eager model."""
+"""How the benchmark runs a model: ``fp32`` (the plain eager model), eager
+options that combine with ``+`` (``bn_fold``: BN folded into the convs;
+``channels_last`` memory layout; ``bf16``/``fp16`` autocast;
+``torch.compile``), and the exported ONNX file run by a deployment runtime
+(``onnxruntime``; ``openvino``, fp32; ``openvino_bf16``, OpenVINO's bf16
+precision hint), which stand alone."""
 import contextlib
 import copy
-from typing import Callable, Dict, List
+from pathlib import Path
+from typing import Callable, List, Optional
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import fuse_conv_bn
 from torch import Tensor
 
+from ...deploy.runtimes import load_runtime
+
 PLAIN = 'fp32'
 OPTIONS = ('bn_fold', 'channels_last', 'bf16', 'fp16', 'compile')
 AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+#: runtime option -> (backend, precision) of mmseg_jpu.deploy.load_runtime
+RUNTIMES = {
+    'onnxruntime': ('onnxruntime', 'fp32'),
+    'openvino': ('openvino', 'fp32'),
+    'openvino_bf16': ('openvino', 'bf16'),
+}
 
 
 def parse_option(option: str) -> List[str]:
     """The parts of ``option`` (``[]`` for ``fp32``).
 
     Raises:
-        ValueError: For an unknown part, or both bf16 and fp16.
+        ValueError: For an unknown part, both bf16 and fp16, or a runtime
+            combined with anything.
     """
     if option == PLAIN:
         return []
     parts = option.split('+')
-    unknown = [p for p in parts if p not in OPTIONS]
+    runtimes = [p for p in parts if p in RUNTIMES]
+    if runtimes and len(parts) > 1:
+        raise ValueError(f'{option!r}: {runtimes[0]} runs the exported file '
+                         'and combines with nothing')
+    unknown = [p for p in parts if p not in OPTIONS and p not in RUNTIMES]
     if unknown:
-        raise ValueError(f'unknown inference option {"+".join(unknown)!r} in '
-                         f'{option!r}: choose {PLAIN!r} or a "+"-joined '
-                         f'combination of {", ".join(OPTIONS)}')
+        raise ValueError(
+            f'unknown inference option {"+".join(unknown)!r} in {option!r}: '
+            f'choose {PLAIN!r}, one of {", ".join(RUNTIMES)}, or a '
+            f'"+"-joined combination of {", ".join(OPTIONS)}')
     if len(set(parts) & set(AUTOCAST_DTYPES)) > 1:
         raise ValueError(f'{option!r}: bf16 and fp16 exclude each other')
     return parts
 
 
+def is_runtime(option: str) -> bool:
+    """Whether ``option`` runs the exported ONNX file."""
+    return option in RUNTIMES
+
+
 def compute_dtype(option: str) -> str:
     """The dtype the convolutions run in under ``option``."""
+    if is_runtime(option):
+        return 'bfloat16' if RUNTIMES[option][1] == 'bf16' else 'float32'
     parts = parse_option(option)
     for part, dtype in AUTOCAST_DTYPES.items():
         if part in parts:
@@ -45,12 +69,10 @@ def compute_dtype(option: str) -> str:
     return 'float32'
 
 
-def prepare(model: nn.Module, option: str,
-            device: torch.device) -> Callable[[Tensor], Tensor]:
-    """A callable ``inputs -> float32 logits`` running a copy of ``model``
-    (in eval mode) with ``option``; ``model`` itself is not changed."""
-    parts = parse_option(option)
-    model = copy.deepcopy(model).eval()
+def _eager(model: nn.Module, parts: List[str],
+           device: torch.device) -> Callable[[Tensor], Tensor]:
+    if {'bn_fold', 'channels_last'} & set(parts):
+        model = copy.deepcopy(model)
     if 'bn_fold' in parts:
         fuse_conv_bn(model)
     memory_format = torch.contiguous_format
@@ -70,14 +92,28 @@ def prepare(model: nn.Module, option: str,
     return run
 
 
-def output_difference(output: Tensor, reference: Tensor) -> Dict[str, float]:
-    """How far ``output`` is from the plain model's ``reference`` logits:
-    the largest absolute difference, the same relative to the largest
-    reference logit, and the share of pixels with the same predicted class.
+def prepare(model: nn.Module,
+            option: str,
+            device: torch.device,
+            onnx_file: Optional[Path] = None,
+            threads: Optional[int] = None) -> Callable[[Tensor], Tensor]:
+    """A callable ``inputs -> float32 logits`` running ``model`` (in eval
+    mode; options that change it change a copy) with ``option``.
+
+    Args:
+        onnx_file: The model exported to ONNX (runtime options only).
+        threads: Threads of the runtime (runtime options only).
     """
-    difference = (output - reference).abs().max().item()
-    same_class = output.argmax(1) == reference.argmax(1)
-    return dict(
-        max_abs_diff=difference,
-        max_rel_diff=difference / max(reference.abs().max().item(), 1e-12),
-        argmax_agreement=same_class.float().mean().item())
+    parts = parse_option(option)
+    model.eval()
+    if not is_runtime(option):
+        return _eager(model, parts, device)
+    if onnx_file is None:
+        raise ValueError(f'{option} needs the model exported to ONNX')
+    backend, precision = RUNTIMES[option]
+    runtime = load_runtime(onnx_file, backend, precision, threads)
+
+    def run(inputs: Tensor) -> Tensor:
+        return torch.from_numpy(runtime(inputs.cpu().numpy()))
+
+    return run

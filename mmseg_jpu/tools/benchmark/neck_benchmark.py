@@ -2,6 +2,7 @@
 """Our JointPyramidUpsampling against mmseg's built-in ``JPU`` at the same
 settings (same convolutions, same arithmetic), forward and
 forward+backward, timed interleaved."""
+import functools
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -72,9 +73,9 @@ def benchmark_necks(size: Tuple[int, int],
     functions = {}
     for name, neck in build_necks(width, dilations).items():
         for passes in PASSES:
-            functions[(name, passes)] = _step(neck.to(device), passes)
-    times = time_interleaved(functions, levels, device, runs, warmup,
-                             on_step)
+            functions[(name, passes)] = functools.partial(
+                _step(neck.to(device), passes), levels)
+    times = time_interleaved(functions, device, runs, warmup, on_step)
     return [
         dict(neck=name, passes=passes, width=width, dilations=list(dilations),
              input_size=list(size), batch=batch,

@@ -7,23 +7,25 @@ On CUDA the figure is the peak allocated by PyTorch during the step (weights
 included); on CPU it is how far the process' peak resident memory (VmHWM)
 rose above its resident memory just before the step.
 
-Run as ``python -m mmseg_jpu.tools.benchmark.peak_memory CONFIG MODE ...``;
-it prints one JSON object.
+Run as ``python -m mmseg_jpu.tools.benchmark.peak_memory CONFIG MODE ...``
+(``--overrides`` takes the JSON of config settings to merge in); it prints
+one JSON object.
 """
 import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import torch
 from mmengine.optim import build_optim_wrapper
-from mmengine.structures import PixelData
 
-from mmseg.structures import SegDataSample
-from mmseg_jpu.tools.benchmark.segmentor_builder import (
-    SegmentationLogits, build_segmentor, load_config, quiet_logging)
+from mmseg_jpu.deploy.inference_network import SegmentationLogits
+from mmseg_jpu.tools.benchmark.segmentor_builder import (build_segmentor,
+                                                         load_config,
+                                                         training_batch)
+from mmseg_jpu.utils.quiet_logging import quiet_logging
 
 MODES = ('inference', 'training')
 _MIB = 2**20
@@ -51,21 +53,11 @@ def peak_memory_mib(step: Callable[[], None], device: torch.device) -> float:
     return (_proc_status_kib('VmHWM') - before) / 1024
 
 
-def _training_batch(size, batch: int, num_classes: int) -> Dict:
-    """Random uint8 images and labels, as a dataloader would give them."""
-    samples = []
-    for _ in range(batch):
-        labels = torch.randint(0, num_classes, (1, *size))
-        samples.append(SegDataSample(gt_sem_seg=PixelData(data=labels)))
-    images = [torch.randint(0, 256, (3, *size), dtype=torch.uint8)
-              for _ in range(batch)]
-    return dict(inputs=images, data_samples=samples)
-
-
-def measure(config: Path, mode: str, size, batch: int,
-            device: torch.device) -> float:
-    """Peak memory (MiB) of one ``mode`` step of ``config``'s model."""
-    cfg = load_config(config)
+def measure(config: Path, overrides: Optional[Dict], mode: str, size,
+            batch: int, device: torch.device) -> float:
+    """Peak memory (MiB) of one ``mode`` step of ``config``'s model (with
+    ``overrides`` merged into the config)."""
+    cfg = load_config(config, overrides)
     cfg.model.data_preprocessor.size = tuple(size)  # pad to this, not more
     model = build_segmentor(cfg, device)
     if mode == 'inference':
@@ -79,18 +71,20 @@ def measure(config: Path, mode: str, size, batch: int,
     else:
         model.train()
         optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-        data = _training_batch(size, batch, model.decode_head.num_classes)
+        data = training_batch(size, batch, model.decode_head.num_classes)
 
         def step():
             model.train_step(data, optim_wrapper)
     return peak_memory_mib(step, device)
 
 
-def measure_in_subprocess(config: Path, mode: str, size, batch: int,
-                          device: torch.device, threads: int) -> float:
+def measure_in_subprocess(config: Path, overrides: Optional[Dict], mode: str,
+                          size, batch: int, device: torch.device,
+                          threads: int) -> float:
     """:func:`measure` in a fresh Python process."""
     command = [
-        sys.executable, '-m', __name__, str(config), mode, '--size',
+        sys.executable, '-m', __name__, str(config), mode,
+        '--overrides', json.dumps(overrides or {}), '--size',
         *map(str, size), '--batch', str(batch), '--device', str(device),
         '--threads', str(threads)
     ]
@@ -105,6 +99,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('config', type=Path)
     parser.add_argument('mode', choices=MODES)
+    parser.add_argument('--overrides', type=json.loads, default={})
     parser.add_argument('--size', type=int, nargs=2, required=True)
     parser.add_argument('--batch', type=int, required=True)
     parser.add_argument('--device', default='cpu')
@@ -112,8 +107,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     quiet_logging()
-    peak = measure(args.config, args.mode, tuple(args.size), args.batch,
-                   torch.device(args.device))
+    peak = measure(args.config, args.overrides, args.mode, tuple(args.size),
+                   args.batch, torch.device(args.device))
     print(json.dumps(dict(peak_mib=peak)))
 
 

@@ -1,31 +1,33 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Build a zoo config's segmentor with random weights, as the benchmark
-measures it (no checkpoint is downloaded)."""
+"""Build the suite's segmentors with random weights, as the benchmark
+measures them (no checkpoint is downloaded), and the inputs it feeds them:
+random noise, the demo photograph and a training batch."""
 from pathlib import Path
-from typing import Tuple
+from typing import Dict, Optional, Tuple
 
+import cv2
+import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 
 
-def quiet_logging() -> None:
-    """Keep mmengine's INFO messages (weight initialisation, optimizer
-    settings) out of the report: only errors are logged from now on."""
-    MMLogger.get_instance('mmseg_jpu_benchmark', log_level='ERROR')
-
-
-def load_config(config: Path) -> Config:
-    """The config with its pretrained backbone checkpoint removed."""
+def load_config(config: Path, overrides: Optional[Dict] = None) -> Config:
+    """The config with ``overrides`` merged in and its pretrained backbone
+    checkpoint removed."""
     cfg = Config.fromfile(str(config))
+    if overrides:
+        cfg.merge_from_dict(overrides)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     cfg.model.pretrained = None
+    cfg.model.backbone.pop('init_cfg', None)
     return cfg
 
 
@@ -38,9 +40,8 @@ def build_segmentor(cfg: Config, device: torch.device) -> nn.Module:
 
 
 @torch.no_grad()
-def calibrate_batchnorm(model: nn.Module, size: Tuple[int, int],
-                        device: torch.device, batch: int = 2) -> None:
-    """Give every BN the statistics of one random batch, then switch the
+def calibrate_batchnorm(model: nn.Module, inputs: Tensor) -> None:
+    """Give every BN the statistics of the batch ``inputs``, then switch the
     model to eval mode.
 
     Freshly initialised BNs (mean 0, variance 1) let activations grow through
@@ -54,32 +55,45 @@ def calibrate_batchnorm(model: nn.Module, size: Tuple[int, int],
         norm.reset_running_stats()
         norm.momentum = None  # cumulative average over the calibration
     model.train()
-    inputs = torch.randn(batch, 3, *size, device=device)
     model.decode_head(model.extract_feat(inputs))
     for norm, momentum in zip(norms, momenta):
         norm.momentum = momentum
     model.eval()
 
 
-class SegmentationLogits(nn.Module):
-    """``inputs -> seg_logits`` at the input size: the segmentor's
-    ``encode_decode`` (backbone, neck, decode head and the final resize), the
-    network that the benchmark times.
+def noise_inputs(batch: int, size: Tuple[int, int],
+                 device: torch.device) -> Tensor:
+    """Standard normal inputs, the scale of normalised images."""
+    return torch.randn(batch, 3, *size, device=device)
 
-    Args:
-        segmentor (nn.Module): An mmseg ``EncoderDecoder``.
 
-    Shape:
-        - Input: :math:`(N, 3, H, W)`, normalised.
-        - Output: :math:`(N, K, H, W)`.
-    """
+def image_inputs(image: Path, cfg: Config, batch: int, size: Tuple[int, int],
+                 device: torch.device) -> Tensor:
+    """The photograph ``image`` resized to ``size`` (height, width) and
+    normalised as the config's data preprocessor does (BGR to RGB, mean,
+    std), repeated ``batch`` times."""
+    pixels = cv2.imread(str(image), cv2.IMREAD_COLOR)
+    if pixels is None:
+        raise FileNotFoundError(f'cannot read image {image}')
+    pixels = cv2.resize(pixels, size[::-1], interpolation=cv2.INTER_LINEAR)
+    preprocessor = cfg.model.data_preprocessor
+    if preprocessor.get('bgr_to_rgb', False):
+        pixels = pixels[..., ::-1]
+    mean = np.asarray(preprocessor.get('mean', (0, 0, 0)), np.float32)
+    std = np.asarray(preprocessor.get('std', (1, 1, 1)), np.float32)
+    normalised = (pixels.astype(np.float32) - mean) / std
+    tensor = torch.from_numpy(normalised.transpose(2, 0, 1).copy())
+    return tensor[None].repeat(batch, 1, 1, 1).to(device)
 
-    def __init__(self, segmentor: nn.Module):
-        super().__init__()
-        self.segmentor = segmentor
 
-    def forward(self, inputs: Tensor) -> Tensor:
-        height, width = inputs.shape[-2:]
-        metas = [dict(img_shape=(height, width), pad_shape=(height, width))
-                 ] * inputs.shape[0]
-        return self.segmentor.encode_decode(inputs, metas)
+def training_batch(size: Tuple[int, int], batch: int,
+                   num_classes: int) -> Dict:
+    """Random uint8 images and labels, as a dataloader gives them to
+    ``train_step``."""
+    samples = []
+    for _ in range(batch):
+        labels = torch.randint(0, num_classes, (1, *size))
+        samples.append(SegDataSample(gt_sem_seg=PixelData(data=labels)))
+    images = [torch.randint(0, 256, (3, *size), dtype=torch.uint8)
+              for _ in range(batch)]
+    return dict(inputs=images, data_samples=samples)

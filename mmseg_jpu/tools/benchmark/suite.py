@@ -1,14 +1,30 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """The models the benchmark compares: per head and depth, the dilated
-stride-8 model of the zoo and its stride-32 counterparts, and ESeg's BiFPN
-model (stride 32, no dilated twin)."""
-from dataclasses import dataclass
-from pathlib import Path
-from typing import List, Optional, Sequence
+stride-8 model of the zoo and its stride-32 counterparts, mmseg's own
+FastFCN model (the peer) as mmseg ships it, and ESeg's BiFPN model (stride
+32, no dilated twin).
 
-from ...utils.package_files import CONFIG_ROOT as CONFIG_DIR
+Every ratio is like for like: a model is measured against the dilated model
+with the same head (``baseline``), and for EncNet the dilated model whose
+EncHead computes its Encoding layer as the JPU model's does.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import mmseg
+
+from ...utils.package_files import CONFIG_ROOT
+
 HEADS = ('enc', 'psp', 'aspp', 'eseg')
 DEPTHS = (50, 101)
+#: mmseg's FastFCN configs, as mmseg ships them
+PEER_CONFIG_ROOT = Path(mmseg.__file__).parent / '.mim' / 'configs' / 'fastfcn'
+#: the peer's variant, and the variant of ours with the same head
+PEER = 'mmseg-fastfcn'
+PEER_COUNTERPART = 'jpu'
+#: the benchmark's models classify into Pascal Context's 59 classes
+NUM_CLASSES = 59
 
 
 @dataclass(frozen=True)
@@ -22,12 +38,17 @@ class Entry:
         config: Config file.
         baseline: Variant its ratios are measured against (``None`` for the
             baselines themselves).
+        overrides: Config settings merged into ``config``
+            (``Config.merge_from_dict``).
+        description: What the model is, for the report.
     """
     head: str
     depth: int
     variant: str
     config: Path
     baseline: Optional[str] = 'dilated'
+    overrides: Dict = field(default_factory=dict, hash=False, compare=False)
+    description: str = ''
 
     @property
     def model(self) -> str:
@@ -36,50 +57,88 @@ class Entry:
 
 
 def _zoo(folder: str, name: str) -> Path:
-    return CONFIG_DIR / folder / f'{name}_4xb4-25k_pascal-context-59-480x480.py'
+    return CONFIG_ROOT / folder / f'{name}_4xb4-25k_pascal-context-59-480x480.py'
+
+
+def _peer(head: str, depth: int) -> Entry:
+    """mmseg's FastFCN with ``head`` (its ADE20K 512x512 config, ResNet-50
+    as shipped; depth 101 by overriding ``backbone.depth``), classifying
+    into :data:`NUM_CLASSES` classes like the rest of the suite."""
+    config = (PEER_CONFIG_ROOT /
+              f'fastfcn_r50-d32_jpu_{head}_4xb4-80k_ade20k-512x512.py')
+    overrides = {
+        'model.decode_head.num_classes': NUM_CLASSES,
+        'model.auxiliary_head.num_classes': NUM_CLASSES,
+    }
+    depth_note = ''
+    if depth != 50:
+        overrides['model.backbone.depth'] = depth
+        depth_note = f', backbone.depth={depth}'
+    return Entry(head, depth, PEER, config, overrides=overrides,
+                 description=f"mmseg's {config.name} ({NUM_CLASSES} classes"
+                 f'{depth_note})')
 
 
 def _entries(head: str, depth: int) -> List[Entry]:
-    """The dilated model, the JPU model with mmseg's stock head and, for Enc
-    and ASPP, the JPU model with the official FastFCN head (EncHead with a
-    1x1 bottleneck; the 256-channel DeepLabV3 head, whose dilated twin is
-    the baseline of that pair) and KSAC's head on JPU. ESeg alone."""
+    """The models of one head and depth, see the module docstring."""
     r = f'r{depth}'
     if head == 'eseg':
         return [Entry(head, depth, 'bifpn',
-                      _zoo('eseg', f'eseg_{r}-d32_bifpn'), None)]
+                      _zoo('eseg', f'eseg_{r}-d32_bifpn'), None,
+                      description='BiFPN P3-P9 + SegformerHead')]
     dilated_name = {'enc': 'encnet', 'psp': 'pspnet', 'aspp': 'deeplabv3'}
+    dilated = _zoo('dilated_baselines', f'{dilated_name[head]}_{r}-d8')
     entries = [
-        Entry(head, depth, 'dilated',
-              _zoo('dilated_baselines', f'{dilated_name[head]}_{r}-d8'), None),
-        Entry(head, depth, 'jpu', _zoo('fastfcn_jpu', f'fastfcn_{r}-d32_jpu_{head}')),
+        Entry(head, depth, 'dilated', dilated, None,
+              description="dilated ResNet, mmseg's stock head"),
+        Entry(head, depth, 'jpu',
+              _zoo('fastfcn_jpu', f'fastfcn_{r}-d32_jpu_{head}'),
+              description="JPU, mmseg's stock head"),
     ]
     if head == 'enc':
-        entries.append(Entry(head, depth, 'jpu-1x1', _zoo(
-            'fastfcn_jpu', f'fastfcn_{r}-d32_jpu_enc-1x1')))
+        entries += [
+            Entry(head, depth, 'dilated-matmul', dilated, None,
+                  overrides={
+                      'model.decode_head.type': 'FastFCNEncHead',
+                      'model.decode_head.bottleneck_kernel_size': 3,
+                  },
+                  description='dilated ResNet, EncHead with MatmulEncoding '
+                  '(FastFCNEncHead, 3x3 bottleneck)'),
+            Entry(head, depth, 'jpu-1x1',
+                  _zoo('fastfcn_jpu', f'fastfcn_{r}-d32_jpu_enc-1x1'),
+                  'dilated-matmul',
+                  description='JPU, the official head (FastFCNEncHead: 1x1 '
+                  'bottleneck, MatmulEncoding)'),
+        ]
     if head == 'aspp':
         entries += [
             Entry(head, depth, 'dilated-256', _zoo(
-                'dilated_baselines', f'deeplabv3-256_{r}-d8'), None),
+                'dilated_baselines', f'deeplabv3-256_{r}-d8'), None,
+                description='dilated ResNet, the official 256-channel '
+                'DeepLabV3 head'),
             Entry(head, depth, 'jpu-256', _zoo(
-                'fastfcn_jpu', f'fastfcn_{r}-d32_jpu_aspp-256'), 'dilated-256'),
-            Entry(head, depth, 'jpu-ksac', _zoo('ksac', f'ksac_{r}-d32_jpu')),
+                'fastfcn_jpu', f'fastfcn_{r}-d32_jpu_aspp-256'), 'dilated-256',
+                description='JPU, the official 256-channel DeepLabV3 head'),
+            Entry(head, depth, 'jpu-ksac', _zoo('ksac', f'ksac_{r}-d32_jpu'),
+                  description='JPU, KSACHead'),
         ]
-    return entries
+    return entries + [_peer(head, depth)]
 
 
 def select(heads: Sequence[str] = HEADS,
            depths: Sequence[int] = DEPTHS,
            variants: Optional[Sequence[str]] = None) -> List[Entry]:
     """The suite's entries for the given heads, depths and variants (all
-    variants when ``variants`` is None); a baseline is kept whenever one of
-    its variants is selected."""
+    variants when ``variants`` is None); a selected variant brings its
+    baseline, and the peer brings the model of ours with the same head."""
     chosen = []
     for head in heads:
         for depth in depths:
             entries = _entries(head, depth)
             wanted = {e.variant for e in entries
                       if variants is None or e.variant in variants}
+            if PEER in wanted:
+                wanted.add(PEER_COUNTERPART)
             wanted |= {e.baseline for e in entries
                        if e.variant in wanted and e.baseline}
             chosen += [e for e in entries if e.variant in wanted]
