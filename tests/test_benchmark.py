@@ -1,6 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""tools/benchmark.py runs end to end at a tiny size and reports every
-figure; its parts measure what they claim."""
+"""tools/benchmark.py runs end to end at a tiny size with the eager and the
+ONNX runtime options, the peer and the training step, and reports every
+figure; its parts measure what they claim; bad arguments get one-line
+errors."""
 import json
 import subprocess
 import sys
@@ -9,122 +11,186 @@ import pytest
 import torch
 
 from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG
-from mmseg_jpu.tools.benchmark.inference_options import parse_option, prepare
+from mmseg_jpu.deploy.inference_network import SegmentationLogits
+from mmseg_jpu.tools.benchmark.inference_options import (compute_dtype,
+                                                         parse_option, prepare)
 from mmseg_jpu.tools.benchmark.model_benchmark import add_ratios
 from mmseg_jpu.tools.benchmark.peak_memory import measure_in_subprocess
+from mmseg_jpu.tools.benchmark.report import targets
 from mmseg_jpu.tools.benchmark.segmentor_builder import (
-    SegmentationLogits, build_segmentor, calibrate_batchnorm, load_config)
-from mmseg_jpu.tools.benchmark.suite import select
+    build_segmentor, calibrate_batchnorm, image_inputs, load_config)
+from mmseg_jpu.tools.benchmark.suite import PEER, select
+from mmseg_jpu.utils.package_files import DEMO_IMAGE
 
 BENCHMARK = REPO_ROOT / 'tools' / 'benchmark.py'
+OPTIONS = ('fp32', 'bn_fold', 'onnxruntime', 'openvino', 'openvino_bf16')
 FIGURES = ('latency_ms_median', 'latency_ms_min', 'latency_ms_max',
            'latency_ms_iqr', 'fps', 'gflops', 'params_m', 'max_abs_diff',
-           'max_rel_diff', 'argmax_agreement', 'backbone_ms', 'neck_ms',
-           'head_ms', 'speedup', 'gflops_ratio', 'device', 'torch_version',
-           'input_size', 'dtype')
+           'max_rel_diff', 'argmax_agreement', 'image_max_rel_diff',
+           'image_argmax_agreement', 'backbone_ms', 'neck_ms', 'head_ms',
+           'speedup', 'gflops_ratio', 'dtype', 'train_step_s_median',
+           'train_speedup', 'description')
 
 
-def _benchmark(*args, **kwargs):
+def _benchmark(*args):
     return subprocess.run([sys.executable, str(BENCHMARK), *args],
-                          capture_output=True, text=True, cwd=REPO_ROOT,
-                          **kwargs)
+                          capture_output=True, text=True, cwd=REPO_ROOT)
 
 
 @pytest.fixture(scope='module')
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp('benchmark')
     result = _benchmark('--heads', 'enc', '--depths', '50', '--variants',
-                        'jpu-1x1', '--size', '64', '64', '--runs', '2', '--warmup', '1', '--options',
-                        'fp32', 'bn_fold', 'channels_last', '--no-memory',
-                        '--threads', '2', '--json', str(out / 'b.json'),
-                        '--plot', str(out / 'fps.png'))
+                        'jpu-1x1', PEER, '--size', '64', '64', '--runs', '2',
+                        '--warmup', '0', '--options', *OPTIONS,
+                        '--train-crop', '64', '64', '--train-batch', '2',
+                        '--train-runs', '1', '--no-memory', '--threads', '2',
+                        '--json', str(out / 'b.json'), '--plot',
+                        str(out / 'fps.png'))
     assert result.returncode == 0, result.stderr[-3000:]
     return result, json.loads((out / 'b.json').read_text()), out
 
 
+@pytest.mark.slow
 def test_reports_every_model_and_option(tiny_run):
     result, data, _ = tiny_run
     records = data['models']
-    variants = {e.variant for e in select(('enc', ), (50, ), ['jpu-1x1'])}
-    assert variants == {'dilated', 'jpu-1x1'}
+    variants = {e.variant for e in select(('enc', ), (50, ),
+                                          ['jpu-1x1', PEER])}
+    assert variants == {'dilated', 'jpu', 'dilated-matmul', 'jpu-1x1', PEER}
     assert {(r['variant'], r['option']) for r in records} == {
-        (v, o) for v in variants for o in ('fp32', 'bn_fold', 'channels_last')
-    }
+        (v, o) for v in variants for o in OPTIONS}
     for record in records:
         missing = [f for f in FIGURES if f not in record]
         assert not missing, (record['variant'], missing)
-        assert record['input_size'] == [64, 64]
         assert record['runs'] == 2
         assert record['latency_ms_min'] <= record['latency_ms_median'] <= \
             record['latency_ms_max']
-    for table in ('Dilated vs stride-32', 'Inference options', 'JPU necks'):
-        assert table in result.stdout
+    environment = data['environment']
+    assert environment['input_size'] == [64, 64]
+    assert environment['cpu_model'] and environment['cpu_flags']
+    assert environment['image'] == DEMO_IMAGE.name
+    for table in ('Dilated vs stride-32', 'Training step', 'Inference options',
+                  'Output differences', 'Like for like',
+                  "mmseg's FastFCN with the same head", 'Targets',
+                  'JPU necks'):
+        assert table in result.stdout, table
+    assert environment['cpu_model'] in result.stdout
     assert 'KaimingInit' not in result.stdout  # mmengine's log stays out
 
 
-def test_ratios_relate_each_model_to_its_dilated_twin(tiny_run):
+@pytest.mark.slow
+def test_ratios_are_like_for_like(tiny_run):
     records = tiny_run[1]['models']
     by_key = {(r['variant'], r['option']): r for r in records}
+    baselines = {'jpu': 'dilated', 'jpu-1x1': 'dilated-matmul',
+                 PEER: 'dilated'}
     for (variant, option), record in by_key.items():
-        if variant == 'dilated':
+        if variant not in baselines:
             assert record['speedup'] is None
             continue
-        base = by_key[('dilated', option)]
+        base = by_key[(baselines[variant], option)]
         assert record['speedup'] == pytest.approx(record['fps'] / base['fps'])
-        assert record['gflops_ratio'] == pytest.approx(
-            record['gflops'] / base['gflops'])
-    plain = {v: by_key[(v, 'fp32')]['gflops'] for v in ('dilated', 'jpu-1x1')}
-    assert plain['jpu-1x1'] < plain['dilated'] / 2
+        assert record['train_speedup'] == pytest.approx(
+            base['train_step_s_median'] / record['train_step_s_median'])
+    gflops = {v: by_key[(v, 'fp32')]['gflops'] for v in baselines}
+    assert gflops['jpu-1x1'] < by_key[('dilated-matmul', 'fp32')]['gflops'] / 2
+    assert gflops[PEER] == pytest.approx(gflops['jpu'], rel=0.05)
 
 
-def test_speed_options_keep_the_outputs(tiny_run):
+@pytest.mark.slow
+def test_exact_options_keep_the_outputs_and_bf16_changes_them(tiny_run):
     for record in tiny_run[1]['models']:
         if record['option'] == 'fp32':
             assert record['max_abs_diff'] == 0
-        assert record['max_rel_diff'] < 1e-4, record
-        assert record['argmax_agreement'] > 0.99
+            assert record['image_max_abs_diff'] == 0
+        elif record['dtype'] == 'float32':
+            assert record['max_rel_diff'] < 1e-4, record
+            assert record['image_max_rel_diff'] < 1e-4, record
+            assert record['image_argmax_agreement'] > 0.99
+        else:  # openvino_bf16
+            assert 0 < record['image_max_rel_diff'] < 0.2, record
+        if record['option'] in ('onnxruntime', 'openvino'):
+            assert record['onnx_dynamic'] is True
 
 
-def test_neck_comparison_and_plot(tiny_run):
-    _, data, out = tiny_run
-    assert {(r['neck'], r['passes']) for r in data['necks']} == {
-        (neck, passes) for neck in ('JointPyramidUpsampling', 'mmseg JPU')
-        for passes in ('forward', 'forward+backward')}
-    assert (out / 'fps.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+@pytest.mark.slow
+def test_plot_is_written(tiny_run):
+    assert (tiny_run[2] / 'fps.png').read_bytes()[:8] == \
+        b'\x89PNG\r\n\x1a\n'
 
 
-def test_unknown_option_is_named():
-    result = _benchmark('--options', 'fp32', 'bn_fold+turbo')
-    assert result.returncode != 0
-    assert "unknown inference option 'turbo'" in result.stderr
+@pytest.mark.slow
+@pytest.mark.parametrize('arguments, message', [
+    (['--size', '0', '64'], 'argument --size: 0 is below 1'),
+    (['--runs', '0'], 'argument --runs: 0 is below 1'),
+    (['--runs', 'many'], "argument --runs: 'many' is not an integer"),
+    (['--warmup', '-1'], 'argument --warmup: -1 is below 0'),
+    (['--device', 'cuda'], 'no CUDA device is available'),
+    (['--options', 'fp32', 'bn_fold+turbo'],
+     "unknown inference option 'turbo'"),
+    (['--options', 'onnxruntime+bn_fold'], 'combines with nothing'),
+    (['--options', 'bf16+fp16'], 'bf16 and fp16 exclude each other'),
+    (['--necks-only', '--no-necks'], 'exclude each other'),
+    (['--image', 'missing.jpg'], 'no such file'),
+])
+def test_bad_arguments_get_a_one_line_error(arguments, message):
+    result = _benchmark(*arguments)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        'benchmark.py: error:')
 
 
-def test_half_precision_options_exclude_each_other():
-    with pytest.raises(ValueError, match='bf16 and fp16'):
-        parse_option('bf16+fp16')
+@pytest.mark.slow
+def test_help_shows_each_option_and_its_default():
+    result = _benchmark('--help')
+    assert result.returncode == 0
+    text = ' '.join(result.stdout.split())
+    for option, default in (('--runs', '10'), ('--warmup', '2'),
+                            ('--train-runs', '3'), ('--batch', '1')):
+        assert option in text and f'(default: {default})' in text
 
 
 def test_bf16_autocast_stays_close_to_fp32():
     cfg = load_config(TINY_PASCAL_CONTEXT_CONFIG)
     model = build_segmentor(cfg, torch.device('cpu'))
-    calibrate_batchnorm(model, (64, 64), torch.device('cpu'))
+    inputs = image_inputs(DEMO_IMAGE, cfg, 2, (64, 64), torch.device('cpu'))
+    calibrate_batchnorm(model, inputs)
     logits = SegmentationLogits(model)
-    inputs = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
         reference = logits(inputs)
     output = prepare(logits, 'bf16', torch.device('cpu'))(inputs)
     assert output.dtype == torch.float32
-    assert output.shape == reference.shape == (1, 59, 64, 64)
+    assert output.shape == reference.shape == (2, 59, 64, 64)
     relative = (output - reference).abs().max() / reference.abs().max()
     assert 0 < relative < 0.1
 
 
+def test_photograph_input_is_normalised_like_the_data_preprocessor():
+    cfg = load_config(TINY_PASCAL_CONTEXT_CONFIG)
+    inputs = image_inputs(DEMO_IMAGE, cfg, 1, (48, 80), torch.device('cpu'))
+    assert inputs.shape == (1, 3, 48, 80)
+    assert -3 < inputs.mean() < 3 and 0.2 < inputs.std() < 3
+    assert inputs[0, 0].mean() != inputs[0, 2].mean()  # colour, not gray
+
+
+def test_runtime_options_stand_alone_and_name_their_dtype():
+    assert parse_option('openvino_bf16') == ['openvino_bf16']
+    assert compute_dtype('openvino_bf16') == 'bfloat16'
+    assert compute_dtype('onnxruntime') == 'float32'
+    with pytest.raises(ValueError, match='combines with nothing'):
+        parse_option('openvino+bf16')
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize('mode', ['inference', 'training'])
 def test_peak_memory_grows_with_the_batch(mode):
     small, large = (
-        measure_in_subprocess(TINY_PASCAL_CONTEXT_CONFIG, mode, (96, 96),
-                              batch, torch.device('cpu'), threads=1)
-        for batch in (1, 8))
+        measure_in_subprocess(TINY_PASCAL_CONTEXT_CONFIG, None, mode,
+                              (96, 96), batch, torch.device('cpu'),
+                              threads=1) for batch in (1, 8))
     assert 0 < small < large
 
 
@@ -141,6 +207,39 @@ def test_add_ratios_without_baseline_gives_none():
     assert records[1]['training_mem_ratio'] is None  # not measured
 
 
+def _record(variant, option, fps, dtype='float32', diff=1e-6, agreement=1.0,
+            baseline=None, speedup=None):
+    return dict(model='enc-r101', head='enc', depth=101, variant=variant,
+                option=option, fps=fps, dtype=dtype, max_rel_diff=diff,
+                image_max_rel_diff=diff, image_argmax_agreement=agreement,
+                baseline=baseline, speedup=speedup, latency_ms_median=1 / fps)
+
+
+def test_targets_report_what_was_met_and_what_not():
+    records = [
+        _record('jpu-1x1', 'fp32', 1.0, baseline='dilated-matmul'),
+        _record('jpu-1x1', 'onnxruntime', 1.6, baseline='dilated-matmul',
+                speedup=2.6),
+        _record('jpu-1x1', 'openvino', 2.0, diff=1e-3,  # not exact
+                baseline='dilated-matmul', speedup=3.0),
+        _record('jpu-1x1', 'openvino_bf16', 6.0, 'bfloat16', 1e-2, 0.99,
+                baseline='dilated-matmul'),
+        _record('jpu', 'fp32', 1.0, baseline='dilated'),
+        _record(PEER, 'fp32', 1.25, baseline='dilated'),
+    ]
+    lines = targets(records, dict(cpu_has_bf16=True,
+                                  cpu_flags=['avx512_bf16']))
+    assert lines[0].startswith('enc-r101 jpu-1x1, best exact option '
+                               '(onnxruntime')
+    assert lines[0].endswith('1.60x over fp32 eager (target >= 1.5x): met')
+    assert 'openvino_bf16' in lines[1] and '99.00% argmax' in lines[1]
+    assert lines[1].endswith('NOT met')  # agreement below 99.5%
+    assert 'under onnxruntime: 2.60x' in lines[2] and lines[2].endswith('met')
+    assert lines[3].endswith('slower for enc-r101 fp32 (0.80x)')
+    without_bf16 = targets(records, dict(cpu_has_bf16=False, cpu_flags=[]))
+    assert without_bf16[1].endswith('reported only')
+
+
 def test_suite_pairs_every_model_with_an_existing_baseline():
     entries = select()
     for entry in entries:
@@ -150,3 +249,15 @@ def test_suite_pairs_every_model_with_an_existing_baseline():
                        for e in entries), entry
     heads = {e.model: e.head for e in entries}
     assert set(heads.values()) == {'enc', 'psp', 'aspp', 'eseg'}
+    peers = {e.model for e in entries if e.variant == PEER}
+    assert peers == {f'{h}-r{d}' for h in ('enc', 'psp', 'aspp')
+                     for d in (50, 101)}
+
+
+def test_like_for_like_dilated_encnet_is_the_matmul_head():
+    entry = next(e for e in select(('enc', ), (50, ), ['jpu-1x1'])
+                 if e.variant == 'dilated-matmul')
+    cfg = load_config(entry.config, entry.overrides)
+    assert cfg.model.decode_head.type == 'FastFCNEncHead'
+    assert cfg.model.decode_head.bottleneck_kernel_size == 3
+    assert cfg.model.backbone.type == 'ResNetV1c'  # still dilated

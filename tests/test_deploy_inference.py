@@ -1,0 +1,129 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""Segmenting with an exported ONNX file gives the masks of the PyTorch
+path (``mmseg.apis.inference_model`` on the same config and checkpoint) on
+the demo photograph, for whole-image inference (resize with the aspect
+ratio, padding to a size divisor) and sliding windows, with ONNX Runtime
+and OpenVINO."""
+import mmcv
+import pytest
+import torch
+from mmengine.config import Config
+
+from .conftest import TINY_ADE20K_CONFIG
+from mmseg.apis import inference_model, init_model
+from mmseg_jpu.deploy import (ExportedSegmentor, SegmentationLogits,
+                              export_onnx, load_segmentor)
+from mmseg_jpu.deploy.runtimes import check_backend
+from mmseg_jpu.tools.benchmark.segmentor_builder import calibrate_batchnorm
+from mmseg_jpu.utils.package_files import DEMO_IMAGE
+
+#: mmseg's test-time settings the two modes are tested with
+MODES = {
+    'whole': {
+        'model.data_preprocessor.test_cfg': dict(size_divisor=32),
+    },
+    'slide': {
+        'model.test_cfg': dict(
+            _delete_=True, mode='slide', crop_size=(96, 96), stride=(64, 64)),
+    },
+}
+
+
+def _config(mode):
+    """The tiny PSPNet + JPU with a Resize to a 160-pixel long side."""
+    cfg = Config.fromfile(str(TINY_ADE20K_CONFIG))
+    cfg.test_pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=(160, 160), keep_ratio=True),
+        dict(type='PackSegInputs')
+    ]
+    cfg.merge_from_dict(MODES[mode])
+    return cfg
+
+
+@pytest.fixture(scope='module')
+def exported(tmp_path_factory):
+    """Per mode: the config, a checkpoint (random weights, BN calibrated on
+    the photograph so classes differ across it) and its ONNX file."""
+    folder = tmp_path_factory.mktemp('deploy')
+    image = torch.from_numpy(mmcv.imread(str(DEMO_IMAGE)).copy())
+    crop = ((image.permute(2, 0, 1)[None].float() - 110) / 60)[..., :96, :144]
+    inputs = torch.cat([crop, crop.flip(3)])  # BN needs two samples
+    files = {}
+    for mode in MODES:
+        cfg = _config(mode)
+        segmentor = load_segmentor(cfg)
+        calibrate_batchnorm(segmentor, inputs)
+        checkpoint = folder / f'{mode}.pth'
+        classes = [str(i) for i in range(150)]
+        torch.save(
+            dict(state_dict=segmentor.state_dict(),
+                 meta=dict(dataset_meta=dict(
+                     classes=classes, palette=[[i, i, i] for i in range(150)]
+                 ))), checkpoint)
+        result = export_onnx(SegmentationLogits(segmentor),
+                             folder / f'{mode}.onnx', (96, 96))
+        files[mode] = (cfg, checkpoint, result.path)
+    return files
+
+
+def _pytorch(cfg, checkpoint):
+    model = init_model(cfg, str(checkpoint), device='cpu')
+    return inference_model(model, mmcv.imread(str(DEMO_IMAGE)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('backend', ['onnxruntime', 'openvino'])
+@pytest.mark.parametrize('mode', list(MODES))
+def test_masks_match_the_pytorch_path(exported, mode, backend):
+    cfg, checkpoint, onnx_file = exported[mode]
+    expected = _pytorch(cfg, checkpoint)
+    result = ExportedSegmentor(cfg, onnx_file, backend)(
+        mmcv.imread(str(DEMO_IMAGE)))
+    reference = expected.seg_logits.data
+    assert result.logits.shape == reference.shape == (150, 427, 640)
+    relative = (result.logits - reference).abs().max() / reference.abs().max()
+    assert relative < 1e-4
+    mask = expected.pred_sem_seg.data[0]
+    assert len(mask.unique()) > 1  # a real test: several classes
+    assert (result.mask == mask).float().mean() > 0.9999
+
+
+@pytest.mark.slow
+def test_openvino_bf16_stays_close_to_fp32(exported):
+    import openvino
+    capabilities = openvino.Core().get_property(
+        'CPU', 'OPTIMIZATION_CAPABILITIES')
+    if 'BF16' not in capabilities:
+        pytest.skip('this CPU runs no bf16 in OpenVINO')
+    cfg, _, onnx_file = exported['slide']
+    image = mmcv.imread(str(DEMO_IMAGE))
+    exact = ExportedSegmentor(cfg, onnx_file, 'openvino')(image)
+    reduced = ExportedSegmentor(cfg, onnx_file, 'openvino', 'bf16')(image)
+    relative = ((reduced.logits - exact.logits).abs().max() /
+                exact.logits.abs().max())
+    assert 0 < relative < 0.1  # bf16 really ran, and stayed close
+    assert (reduced.mask == exact.mask).float().mean() > 0.8
+
+
+@pytest.mark.slow
+def test_a_fixed_size_file_refuses_other_sizes(tmp_path):
+    cfg = _config('whole')
+    network = SegmentationLogits(load_segmentor(cfg))
+    onnx_file = export_onnx(network, tmp_path / 'm.onnx', (96, 96),
+                            fixed_size=True).path
+    segmentor = ExportedSegmentor(cfg, onnx_file)
+    with pytest.raises(ValueError, match='takes 96x96 inputs only .* the '
+                       r'image is 128x160'):
+        segmentor(mmcv.imread(str(DEMO_IMAGE)))
+
+
+@pytest.mark.parametrize('backend, precision, message', [
+    ('onnxruntime', 'bf16', 'onnxruntime runs fp32 only'),
+    ('tensorrt', 'fp32', 'unknown backend'),
+    ('openvino', 'fp8', 'unknown precision'),
+])
+def test_meaningless_backend_precision_is_refused(backend, precision,
+                                                  message):
+    with pytest.raises(ValueError, match=message):
+        check_backend(backend, precision)
