@@ -15,7 +15,6 @@ from mmengine.config import Config
 from .conftest import REPO_ROOT, TINY_ADE20K_CONFIG, run_python
 from mmseg_jpu.deploy import (ExportError, SegmentationLogits, export_onnx,
                               load_runtime, load_segmentor)
-from mmseg_jpu.deploy import onnx_export
 from mmseg_jpu.deploy.adaptive_pooling import ExportableAdaptiveAvgPool2d
 from mmseg_jpu.utils.package_files import config_file
 

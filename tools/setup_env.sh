@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${1:-.venv}
-requirements=(requirements/default.txt requirements/tests.txt)
+requirements=(requirements/default.txt requirements/tests.txt requirements/deploy.txt)
 stamp="$venv/.mmseg_jpu-requirements.sha256"
 wanted=$(cat "${requirements[@]}" setup.py | sha256sum | cut -d' ' -f1)
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then

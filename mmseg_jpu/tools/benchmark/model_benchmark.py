@@ -185,8 +185,8 @@ def _export(logits: nn.Module, folder: Path, entry: Entry,
             settings: Settings) -> Tuple[Path, Dict]:
     """The model's ONNX file (as ``tools/export_onnx.py`` writes it, traced
     at the benchmark's size) and what the export says about it."""
-    result = export_onnx(logits, folder / f'{entry.model}_{entry.variant}.onnx',
-                         settings.size)
+    path = folder / f'{entry.model}_{entry.variant}.onnx'
+    result = export_onnx(logits, path, settings.size)
     return result.path, dict(
         onnx_dynamic=result.dynamic,
         onnx_fixed_size_reason=result.fixed_size_reason,

@@ -7,7 +7,6 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-from torch import Tensor
 
 from mmseg.registry import MODELS
 from mmseg_jpu.tools.benchmark.timing import latency_summary, time_interleaved

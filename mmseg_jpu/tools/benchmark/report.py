@@ -264,10 +264,11 @@ def targets(records: List[Dict], environment: Dict) -> List[str]:
         best = max(agreeing or reduced, key=lambda r: r['fps'])
         speedup = best['fps'] / plain['fps']
         bf16 = environment.get('cpu_has_bf16')
+        flags = [f for f in BF16_FLAGS
+                 if f in environment.get('cpu_flags', [])]
         met = (speedup >= REDUCED_SPEEDUP_TARGET and best[
             'image_argmax_agreement'] >= REDUCED_AGREEMENT_TARGET)
-        cpu = ('this CPU has bf16 instructions '
-               f'({", ".join(f for f in BF16_FLAGS if f in environment.get("cpu_flags", []))})'
+        cpu = (f'this CPU has bf16 instructions ({", ".join(flags)})'
                if bf16 else
                'this CPU has no bf16 instructions, so the target does not '
                'apply')
@@ -333,7 +334,7 @@ def markdown(models: List[Dict], necks: List[Dict], options: Sequence[str],
                 '### Like for like: speed-up over the dilated baseline, both '
                 'run the same way', like_for_like_table(models, options)]
         if any(r['variant'] == PEER for r in models):
-            parts += [f"### Ours vs mmseg's FastFCN with the same head",
+            parts += ["### Ours vs mmseg's FastFCN with the same head",
                       peer_table(models)]
         lines = targets(models, environment)
         if lines:

@@ -57,7 +57,8 @@ class Entry:
 
 
 def _zoo(folder: str, name: str) -> Path:
-    return CONFIG_ROOT / folder / f'{name}_4xb4-25k_pascal-context-59-480x480.py'
+    return (CONFIG_ROOT / folder /
+            f'{name}_4xb4-25k_pascal-context-59-480x480.py')
 
 
 def _peer(head: str, depth: int) -> Entry:
