@@ -3,13 +3,14 @@
 path (``mmseg.apis.inference_model`` on the same config and checkpoint) on
 the demo photograph, for whole-image inference (resize with the aspect
 ratio, padding to a size divisor) and sliding windows, with ONNX Runtime
-and OpenVINO."""
+and OpenVINO; tools/infer.py runs such a file."""
+import cv2
 import mmcv
 import pytest
 import torch
 from mmengine.config import Config
 
-from .conftest import TINY_ADE20K_CONFIG
+from .conftest import REPO_ROOT, TINY_ADE20K_CONFIG, run_python
 from mmseg.apis import inference_model, init_model
 from mmseg_jpu.deploy import (ExportedSegmentor, SegmentationLogits,
                               export_onnx, load_segmentor)
@@ -55,7 +56,7 @@ def exported(tmp_path_factory):
         segmentor = load_segmentor(cfg)
         calibrate_batchnorm(segmentor, inputs)
         checkpoint = folder / f'{mode}.pth'
-        classes = [str(i) for i in range(150)]
+        classes = [f'thing{i}' for i in range(150)]
         torch.save(
             dict(state_dict=segmentor.state_dict(),
                  meta=dict(dataset_meta=dict(
@@ -65,6 +66,10 @@ def exported(tmp_path_factory):
                              folder / f'{mode}.onnx', (96, 96))
         files[mode] = (cfg, checkpoint, result.path)
     return files
+
+
+INFER = REPO_ROOT / 'tools' / 'infer.py'
+EXPORT_TOOL = REPO_ROOT / 'tools' / 'export_onnx.py'
 
 
 def _pytorch(cfg, checkpoint):
@@ -127,3 +132,41 @@ def test_meaningless_backend_precision_is_refused(backend, precision,
                                                   message):
     with pytest.raises(ValueError, match=message):
         check_backend(backend, precision)
+
+
+@pytest.mark.slow
+def test_infer_runs_an_exported_model_like_its_checkpoint(exported, tmp_path):
+    cfg, checkpoint, _ = exported['whole']
+    config = tmp_path / 'config.py'
+    cfg.dump(str(config))
+    onnx_file = tmp_path / 'model.onnx'
+    export = run_python(EXPORT_TOOL, config, checkpoint, onnx_file, '--size',
+                        '96', '96')
+    assert export.returncode == 0, export.stderr[-2000:]
+    result = run_python(INFER, DEMO_IMAGE, config, onnx_file, '--backend',
+                        'openvino', '--out', tmp_path / 'mask.png',
+                        '--labels', tmp_path / 'labels.png')
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'thing' in result.stdout  # class names travel in the file
+    labels = cv2.imread(str(tmp_path / 'labels.png'), cv2.IMREAD_UNCHANGED)
+    expected = _pytorch(cfg, checkpoint).pred_sem_seg.data[0].numpy()
+    assert labels.shape == expected.shape == (427, 640)
+    assert (labels == expected).mean() > 0.9999
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('model, arguments, message', [
+    ('pth', ['--backend', 'openvino'], '--backend apply to .onnx models'),
+    ('onnx', ['--precision', 'bf16'], 'onnxruntime runs fp32 only'),
+])
+def test_infer_refuses_meaningless_runtime_arguments(exported, tmp_path,
+                                                     model, arguments,
+                                                     message):
+    _, checkpoint, onnx_file = exported['whole']
+    result = run_python(INFER, DEMO_IMAGE, TINY_ADE20K_CONFIG,
+                        checkpoint if model == 'pth' else onnx_file,
+                        '--out', tmp_path / 'mask.png', *arguments)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert list(tmp_path.iterdir()) == []

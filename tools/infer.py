@@ -5,15 +5,19 @@ of the classes present (colour, share of pixels, name), which is also
 printed. With --labels, also writes the class-index mask that other
 programs read (PNG, uint8, or uint16 for models of more than 255 classes).
 A folder of images writes <name>.png and <name>_overlay.png into the folder
-OUT (and <name>.png into the folder LABELS)."""
+OUT (and <name>.png into the folder LABELS). CHECKPOINT may be an ONNX file
+written by tools/export_onnx.py from CONFIG: it runs on the CPU with ONNX
+Runtime or OpenVINO (--backend, --precision), with the same test-time
+preprocessing as the PyTorch model."""
 import argparse
 import sys
 
 from mmseg_jpu.tools.argument_checks import (device, existing_file, fraction,
                                              output_file, output_folder,
                                              parse_as)
-from mmseg_jpu.tools.infer import (legend_text, plan_outputs, segment,
-                                   writes_into_folder)
+from mmseg_jpu.deploy.runtimes import BACKENDS, PRECISIONS, check_backend
+from mmseg_jpu.tools.infer import (ONNX_SUFFIX, legend_text, plan_outputs,
+                                   segment, writes_into_folder)
 from mmseg_jpu.utils.weights_only_checkpoint_loader import (
     CheckpointLoadError, use_weights_only_local_loader)
 
@@ -25,7 +29,8 @@ def parse_args():
     parser.add_argument('image', help='image file, or folder of images')
     parser.add_argument('config', type=existing_file, help='config file')
     parser.add_argument(
-        'checkpoint', type=existing_file, help='checkpoint file (.pth)')
+        'checkpoint', type=existing_file,
+        help='checkpoint file (.pth), or an exported .onnx model')
     parser.add_argument(
         '--out',
         required=True,
@@ -42,9 +47,40 @@ def parse_args():
         type=fraction,
         default=0.5,
         help='opacity of the mask in the overlay, 0 to 1')
+    parser.add_argument(
+        '--backend', choices=BACKENDS,
+        help=f'runtime of a {ONNX_SUFFIX} model (default: onnxruntime)')
+    parser.add_argument(
+        '--precision', choices=PRECISIONS,
+        help=f'precision of a {ONNX_SUFFIX} model; bf16 needs --backend '
+        'openvino and a CPU with AVX-512 BF16 or AMX (default: fp32)')
     args = parser.parse_args()
+    _check_runtime(parser, args)
     _check_outputs(parser, args)
     return args
+
+
+def _check_runtime(parser, args) -> None:
+    """Refuse --backend/--precision for a PyTorch checkpoint, --device for
+    an ONNX model, and precisions the backend does not run; fill in the
+    defaults."""
+    if args.checkpoint.suffix != ONNX_SUFFIX:
+        given = [f'--{name}' for name in ('backend', 'precision')
+                 if getattr(args, name) is not None]
+        if given:
+            parser.error(f'{" and ".join(given)} apply to {ONNX_SUFFIX} '
+                         f'models; {args.checkpoint} runs in PyTorch on '
+                         '--device')
+        return
+    if args.device != 'cpu':
+        parser.error(f'a {ONNX_SUFFIX} model runs on the CPU (--backend); '
+                     f'--device {args.device} applies to .pth checkpoints')
+    args.backend = args.backend or 'onnxruntime'
+    args.precision = args.precision or 'fp32'
+    try:
+        check_backend(args.backend, args.precision)
+    except ValueError as error:
+        parser.error(str(error))
 
 
 def _check_outputs(parser, args) -> None:
@@ -74,13 +110,14 @@ def main():
     try:
         for segmented in segment(args.image, args.config, args.checkpoint,
                                  args.out, args.device, args.opacity,
-                                 args.labels):
+                                 args.labels, args.backend, args.precision):
             files = ', '.join(map(str, segmented.outputs.files()))
             print(f'{segmented.image} -> {files}')
             for entry in segmented.legend:
                 print(f'  {legend_text(entry)} (label {entry.label}, '
                       f'RGB {entry.color})')
-    except (OSError, ValueError, CheckpointLoadError) as error:
+    except (OSError, ValueError, CheckpointLoadError,
+            ModuleNotFoundError) as error:
         sys.exit(f'infer: {error}')
 
 

@@ -48,7 +48,8 @@ def load_segmentor(config: Union[str, Path, Config],
     reverted to BN, with the checkpoint's weights (loaded with
     ``weights_only=True`` and strictly: every key of the model must be in
     the file and every key of the file in the model) or, without one, the
-    random weights the model is built with.
+    random weights the model is built with. The checkpoint's dataset meta
+    (class names and palette), if it has one, is kept as ``dataset_meta``.
 
     Raises:
         ValueError: If the config's segmentor is not an ``EncoderDecoder``,
@@ -70,6 +71,8 @@ def load_segmentor(config: Union[str, Path, Config],
                 f'missing {_some(result.missing_keys)}, unexpected '
                 f'{_some(result.unexpected_keys)}; pass the config the '
                 'checkpoint was trained with')
+        meta = loaded.get('meta', {}) if 'state_dict' in loaded else {}
+        segmentor.dataset_meta = meta.get('dataset_meta')
     return segmentor.eval()
 
 

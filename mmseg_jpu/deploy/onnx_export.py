@@ -30,6 +30,8 @@ from .runtimes import import_deploy_package, load_runtime
 INPUT_NAME = 'inputs'
 OUTPUT_NAME = 'seg_logits'
 OPSET = 17
+#: metadata key of the checkpoint's dataset meta (JSON: classes, palette)
+DATASET_META = 'dataset_meta'
 #: largest logit difference, relative to the largest PyTorch logit, that
 #: still counts as the same network
 TOLERANCE = 1e-4
@@ -118,6 +120,14 @@ def parity(path: Path, network: nn.Module,
         reference = network(inputs).numpy()
     output = load_runtime(path, 'onnxruntime')(inputs.numpy())
     return compare(output, reference)
+
+
+def read_metadata(path: Path) -> Dict[str, str]:
+    """The ``metadata_props`` of an ONNX file (e.g. :data:`DATASET_META`,
+    ``traced_size``, ``fixed_size_reason``)."""
+    onnx = import_deploy_package('onnx')
+    model = onnx.load(str(path), load_external_data=False)
+    return {entry.key: entry.value for entry in model.metadata_props}
 
 
 def _annotate(path: Path, properties: Dict[str, str]) -> None:

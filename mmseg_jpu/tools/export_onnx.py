@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Export a config's inference network to ONNX (``tools/export_onnx.py``)
 and describe the result."""
+import json
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -8,6 +9,7 @@ from mmengine.config import Config
 
 from ..deploy import ExportResult, SegmentationLogits, export_onnx
 from ..deploy import load_segmentor
+from ..deploy.onnx_export import DATASET_META
 from .jpuify import resolve_config
 
 DEFAULT_SIZE = (512, 512)
@@ -38,10 +40,17 @@ def export(cfg: Config, checkpoint: Optional[Path], out: Path,
     """Export ``cfg``'s network with ``checkpoint``'s weights (random weights
     without one) to ``out``; ``options`` go to
     :func:`~mmseg_jpu.deploy.export_onnx`."""
-    network = SegmentationLogits(load_segmentor(cfg, checkpoint))
+    segmentor = load_segmentor(cfg, checkpoint)
     properties = dict(producer='mmseg_jpu tools/export_onnx.py',
                       checkpoint=Path(checkpoint).name if checkpoint else
                       'none (random weights)')
+    meta = getattr(segmentor, 'dataset_meta', None)
+    if meta:
+        properties[DATASET_META] = json.dumps(
+            dict(classes=list(meta.get('classes', ())),
+                 palette=[[int(v) for v in color]
+                          for color in meta.get('palette', ())]))
+    network = SegmentationLogits(segmentor)
     return export_onnx(network, out, size, properties=properties, **options)
 
 

@@ -1,6 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Segment images with mmseg's inference API and write, per image, a colour
-mask, an overlay with a legend beside it (the classes present, their
+"""Segment images with mmseg's inference API (a ``.pth`` checkpoint) or
+from an exported ONNX file with ONNX Runtime or OpenVINO and the same
+test-time preprocessing (:mod:`mmseg_jpu.deploy`), and write, per image, a
+colour mask, an overlay with a legend beside it (the classes present, their
 colours and shares of the pixels) and, if asked, the class-index mask.
 
 Class-index masks are PNGs of the model's class indices (0 to
@@ -8,19 +10,25 @@ Class-index masks are PNGs of the model's class indices (0 to
 encoding): uint8 for models of up to 255 classes, uint16 above, so that 255
 never names a predicted class.
 """
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import mmcv
 import numpy as np
 import torch
+from mmengine.config import Config
 
 from mmseg.apis import inference_model, init_model
+from ..deploy.exported_segmentor import ExportedSegmentor
+from ..deploy.onnx_export import DATASET_META, read_metadata
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+#: the suffix of exported models, run by a deployment runtime
+ONNX_SUFFIX = '.onnx'
 #: the largest class count whose indices are written as uint8 PNGs.
 MAX_UINT8_CLASSES = 255
 LEGEND_FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -158,8 +166,12 @@ def class_names_and_palette(model) -> Tuple[List[str], np.ndarray]:
     head = model.decode_head
     if isinstance(head, torch.nn.ModuleList):  # cascade segmentors
         head = head[-1]
-    num_classes = head.num_classes
-    meta = getattr(model, 'dataset_meta', None) or {}
+    return _names_and_palette(head.num_classes,
+                              getattr(model, 'dataset_meta', None) or {})
+
+
+def _names_and_palette(num_classes: int,
+                       meta: Dict) -> Tuple[List[str], np.ndarray]:
     names = [str(name) for name in meta.get('classes', ())]
     palette = np.array(meta.get('palette', ()), dtype=np.uint8).reshape(-1, 3)
     if len(names) == num_classes and len(palette) >= num_classes:
@@ -223,22 +235,61 @@ def _write(path: Path, pixels: np.ndarray) -> None:
         raise OSError(f'cannot write {path}')
 
 
+Predictor = Callable[[np.ndarray], np.ndarray]
+
+
+def _pytorch_predictor(config: Path, checkpoint: Path,
+                       device: str) -> Tuple[Predictor, List[str],
+                                             np.ndarray]:
+    model = init_model(str(config), str(checkpoint), device=device)
+
+    def predict(image):
+        return inference_model(model,
+                               image).pred_sem_seg.data[0].cpu().numpy()
+
+    return predict, *class_names_and_palette(model)
+
+
+def _onnx_predictor(config: Path, onnx_file: Path, backend: str,
+                    precision: str) -> Tuple[Predictor, List[str],
+                                             np.ndarray]:
+    """The exported file run like the config's segmentor; class names and
+    colours from the checkpoint it was exported with (``class N`` if it
+    had none)."""
+    cfg = Config.fromfile(str(config))
+    segmentor = ExportedSegmentor(cfg, onnx_file, backend, precision)
+    meta = json.loads(read_metadata(onnx_file).get(DATASET_META, '{}'))
+
+    def predict(image):
+        return segmentor(image).mask.numpy()
+
+    return predict, *_names_and_palette(cfg.model.decode_head.num_classes,
+                                        meta)
+
+
 def segment(source: Path,
             config: Path,
             checkpoint: Path,
             out: Path,
             device: str = 'cpu',
             opacity: float = 0.5,
-            labels: Optional[Path] = None) -> Iterator[Segmented]:
+            labels: Optional[Path] = None,
+            backend: str = 'onnxruntime',
+            precision: str = 'fp32') -> Iterator[Segmented]:
     """Segment every image of ``source`` (see :func:`plan_outputs` for the
-    files written); yield what was written for each."""
+    files written); yield what was written for each. A ``.onnx``
+    ``checkpoint`` runs with ``backend`` in ``precision`` on the CPU, any
+    other with PyTorch on ``device``."""
     plan = plan_outputs(source, out, labels)
-    model = init_model(str(config), str(checkpoint), device=device)
-    names, palette = class_names_and_palette(model)
+    if Path(checkpoint).suffix == ONNX_SUFFIX:
+        predict, names, palette = _onnx_predictor(config, checkpoint,
+                                                  backend, precision)
+    else:
+        predict, names, palette = _pytorch_predictor(config, checkpoint,
+                                                     device)
     for path, outputs in plan:
         image = read_bgr(path)
-        prediction = inference_model(
-            model, image).pred_sem_seg.data[0].cpu().numpy()
+        prediction = predict(image)
         mask = colorize(prediction, palette)
         entries = legend(prediction, names, palette)
         overlay = (image * (1 - opacity) + mask * opacity).astype(np.uint8)
