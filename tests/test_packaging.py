@@ -62,6 +62,7 @@ def test_the_package_ships_configs_model_index_and_tiny_data(installed):
     assert not (mim / 'configs').is_symlink()
     assert (mim / 'model-index.yml').is_file()
     assert sorted((mim / 'data' / 'tiny').rglob('*.png'))
+    assert (mim / 'demo' / 'demo.jpg').is_file()  # the benchmark's photo
 
 
 def test_quickstart_config_and_data_resolve_inside_the_package(
