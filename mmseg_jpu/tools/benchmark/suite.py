@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-import mmseg
-
 from ...utils.package_files import CONFIG_ROOT
+from ..jpuify.config_file import MMSEG_CONFIGS
 
 HEADS = ('enc', 'psp', 'aspp', 'eseg')
 DEPTHS = (50, 101)
 #: mmseg's FastFCN configs, as mmseg ships them
-PEER_CONFIG_ROOT = Path(mmseg.__file__).parent / '.mim' / 'configs' / 'fastfcn'
+PEER_CONFIG_ROOT = MMSEG_CONFIGS / 'fastfcn'
 #: the peer's variant, and the variant of ours with the same head
 PEER = 'mmseg-fastfcn'
 PEER_COUNTERPART = 'jpu'
