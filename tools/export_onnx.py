@@ -88,7 +88,7 @@ def main():
         result = export(cfg, args.checkpoint, args.out, size,
                         check_size=check_size, fixed_size=args.fixed_size,
                         opset=args.opset, tolerance=args.tolerance)
-    except (ExportError, CheckpointLoadError, ValueError,
+    except (ExportError, CheckpointLoadError, ValueError, OSError,
             ModuleNotFoundError) as error:
         sys.exit(f'export_onnx: {error}')
     print('\n'.join(describe(result, args.checkpoint)))

@@ -143,16 +143,24 @@ def _annotate(path: Path, properties: Dict[str, str]) -> None:
 def _export_checked(network, exportable, path, size, check_size, dynamic,
                     opset):
     """Trace ``exportable`` and return how far the file's output at
-    ``check_size`` is from ``network``'s.
+    ``check_size`` (``size`` unless ``dynamic``) is from ``network``'s.
 
     Raises:
-        ExportError: With the exporter's message, if it fails.
+        ExportError: If the exporter fails, or ONNX Runtime cannot run the
+            file (the message says which, and why).
     """
     try:
         _trace(exportable, path, size, dynamic, opset)
     except Exception as error:  # the exporter raises many types
-        raise ExportError(_first_line(error)) from error
-    return parity(path, network, check_size if dynamic else size)
+        raise ExportError(
+            f'the exporter refused it: {_first_line(error)}') from error
+    check_size = check_size if dynamic else size
+    try:
+        return parity(path, network, check_size)
+    except Exception as error:  # ONNX Runtime's errors have no common type
+        raise ExportError(
+            f'ONNX Runtime cannot run the file at {check_size[0]}x'
+            f'{check_size[1]}: {_first_line(error)}') from error
 
 
 def export_onnx(network: nn.Module,
