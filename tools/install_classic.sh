@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the classic OpenMMLab stack (mmcv 2.1.0 full build, mmengine 0.10.7,
-# mmsegmentation 1.2.2, mmpretrain 1.2.0) and mmseg_jpu into a virtual
-# environment, by default .venv-classic.
+# mmsegmentation 1.2.2, mmpretrain 1.2.0), the test and deployment
+# requirements and mmseg_jpu into a virtual environment, by default
+# .venv-classic.
 #
 # mmcv 2.1.0 has no wheel for torch 2.13 and is compiled from source (about
 # 12 minutes on 2 cores); its setup needs setuptools<70, while torch needs
@@ -15,4 +16,4 @@ pip="$venv/bin/pip"
 "$pip" install torch==2.13.0 wheel numpy
 "$pip" install 'setuptools<70'
 MAX_JOBS=${MAX_JOBS:-2} "$pip" install --no-build-isolation --no-deps mmcv==2.1.0
-"$pip" install -r requirements/classic.txt -r requirements/tests.txt -e .
+"$pip" install -r requirements/classic.txt -r requirements/tests.txt -r requirements/deploy.txt -e .

@@ -4,7 +4,7 @@ from mmengine.logging import MMLogger
 
 
 def quiet_logging() -> None:
-    """Make a logger that shows errors only mmengine's current one, so that
+    """Make mmengine's current logger one that shows errors only, so that
     building models (weight initialisation, optimizer settings) prints
     nothing; the tool's own output is then all the user sees."""
     MMLogger.get_instance('mmseg_jpu_tool', log_level='ERROR')

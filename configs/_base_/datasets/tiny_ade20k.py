@@ -1,6 +1,6 @@
 # The tiny ADE20K sample bundled in data/tiny (8 train, 4 val images; remade
-# by tools/make_tiny_datasets.py), found relative to this file so the configs
-# run from any folder.
+# by tools/dev/make_tiny_datasets.py), found relative to this file so the
+# configs run from any folder.
 _base_ = ['./ade20k.py', './tiny_pipelines.py']
 data_root = '{{ fileDirname }}/../../../data/tiny/ADEChallengeData2016'
 train_dataloader = dict(

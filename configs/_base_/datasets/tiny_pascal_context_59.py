@@ -1,6 +1,6 @@
 # The tiny Pascal Context sample bundled in data/tiny (8 train, 4 val images;
-# remade by tools/make_tiny_datasets.py), found relative to this file so the
-# configs run from any folder.
+# remade by tools/dev/make_tiny_datasets.py), found relative to this file so
+# the configs run from any folder.
 _base_ = ['./pascal_context_59.py', './tiny_pipelines.py']
 data_root = '{{ fileDirname }}/../../../data/tiny/VOCdevkit/VOC2010/'
 train_dataloader = dict(
