@@ -4,10 +4,9 @@
 ``mmseg_jpu/.mim`` holds the configs, ``model-index.yml``, the tiny
 sample datasets that the quickstart configs read and the demo photograph:
 links to the source tree's ``configs/``, ``model-index.yml``, ``data/tiny``
-and ``demo/`` in a checkout
-(and an editable install), copies in an installed wheel (``setup.py``
-copies them). The tools find configs here, so they run from any working
-directory with either kind of install.
+and ``demo/`` in a checkout (and an editable install), copies in an
+installed wheel (``setup.py`` copies them). The tools find configs here, so
+they run from any working directory with either kind of install.
 """
 from pathlib import Path
 
