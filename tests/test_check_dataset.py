@@ -200,9 +200,17 @@ def _missing_data_config(tmp_path):
     return cfg
 
 
-def test_loops_name_a_dataset_not_prepared(tmp_path, monkeypatch):
+@pytest.mark.parametrize('train_cfg', [
+    None,
+    dict(type='DataCheckedEpochBasedTrainLoop', max_epochs=1),
+])
+def test_loops_name_a_dataset_not_prepared(tmp_path, monkeypatch, train_cfg):
     monkeypatch.chdir(tmp_path)
-    runner = Runner.from_cfg(_missing_data_config(tmp_path))
+    cfg = _missing_data_config(tmp_path)
+    if train_cfg is not None:
+        cfg.train_cfg = train_cfg
+        cfg.train_dataloader.sampler = dict(type='DefaultSampler')
+    runner = Runner.from_cfg(cfg)
     for run, split in ((runner.train, 'train'), (runner.test, 'test')):
         with pytest.raises(DatasetNotFoundError) as error:
             run()

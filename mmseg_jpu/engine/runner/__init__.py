@@ -1,8 +1,9 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-from .data_checked_loops import (DataCheckedIterBasedTrainLoop,
+from .data_checked_loops import (DataCheckedEpochBasedTrainLoop,
+                                 DataCheckedIterBasedTrainLoop,
                                  DataCheckedTestLoop, DataCheckedValLoop)
 
 __all__ = [
-    'DataCheckedIterBasedTrainLoop', 'DataCheckedTestLoop',
-    'DataCheckedValLoop'
+    'DataCheckedEpochBasedTrainLoop', 'DataCheckedIterBasedTrainLoop',
+    'DataCheckedTestLoop', 'DataCheckedValLoop'
 ]

@@ -9,15 +9,18 @@ the data. These loops check the dataset's folders and split file first
 (:func:`mmseg_jpu.tools.dataset_check.check_layout`) and raise a
 ``DatasetNotFoundError`` that names what is missing, the working directory
 that relative paths start from, and how to prepare the dataset. Otherwise
-they are mmengine's ``IterBasedTrainLoop``, ``ValLoop`` and ``TestLoop``.
+they are mmengine's ``IterBasedTrainLoop`` (or ``EpochBasedTrainLoop``),
+``ValLoop`` and ``TestLoop``.
 
 The plugin's schedules use them; in your own config::
 
     train_cfg = dict(type='DataCheckedIterBasedTrainLoop', ...)
+    # or dict(type='DataCheckedEpochBasedTrainLoop', max_epochs=...)
     val_cfg = dict(type='DataCheckedValLoop')
     test_cfg = dict(type='DataCheckedTestLoop')
 """
-from mmengine.runner import IterBasedTrainLoop, TestLoop, ValLoop
+from mmengine.runner import (EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop,
+                             ValLoop)
 
 from mmseg.registry import LOOPS
 from ...tools.dataset_check import check_layout
@@ -38,6 +41,13 @@ class _ChecksDataFirst:
 @LOOPS.register_module()
 class DataCheckedIterBasedTrainLoop(_ChecksDataFirst, IterBasedTrainLoop):
     """``IterBasedTrainLoop`` that first checks its dataset's layout."""
+
+    split = 'train'
+
+
+@LOOPS.register_module()
+class DataCheckedEpochBasedTrainLoop(_ChecksDataFirst, EpochBasedTrainLoop):
+    """``EpochBasedTrainLoop`` that first checks its dataset's layout."""
 
     split = 'train'
 
