@@ -1,0 +1,80 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""The command-line convention of every tool in ``tools/``.
+
+- a config is a file or ``package::path`` (``mmseg::`` or ``mmseg_jpu::``)
+  and ``--cfg-options`` is accepted wherever a config is read
+  (:func:`add_config_arguments`, :func:`load_config_arguments`);
+- one help style (:class:`HelpFormatter`);
+- exit status 2 for usage errors (argparse's ``parser.error``), 1 for
+  failures, each a one-line message naming the tool (:func:`run`), never a
+  traceback for a user's mistake.
+"""
+import argparse
+import sys
+from typing import Callable, Tuple, Type
+
+from mmengine.config import Config, DictAction
+
+from mmseg_jpu.utils.config_loading import load_config
+
+
+class ToolError(Exception):
+    """A failure to report in one line (exit status 1)."""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """``--help`` keeps the description's paragraphs and says each option's
+    default, except where there is none to say (``None``, an off switch, an
+    empty value): their help text says what happens without them."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False, {}, [], ()):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def tool_parser(description: str) -> argparse.ArgumentParser:
+    """An argument parser in the tools' help style."""
+    return argparse.ArgumentParser(
+        description=description, formatter_class=HelpFormatter)
+
+
+def add_config_arguments(parser: argparse.ArgumentParser,
+                         name: str = 'config') -> None:
+    """The positional config and ``--cfg-options``."""
+    parser.add_argument(
+        name,
+        help='config: a file, or mmseg::path / mmseg_jpu::path in the '
+        "installed package's configs")
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value, e.g. '
+        'test_dataloader.dataset.data_root=/data/VOCdevkit/VOC2010')
+
+
+def load_config_arguments(parser: argparse.ArgumentParser,
+                          args: argparse.Namespace,
+                          name: str = 'config',
+                          import_custom_modules: bool = True) -> Config:
+    """The config that ``args`` names, ``--cfg-options`` merged; a missing
+    file is a usage error (exit 2)."""
+    try:
+        return load_config(
+            getattr(args, name), args.cfg_options,
+            import_custom_modules=import_custom_modules)
+    except FileNotFoundError as error:
+        parser.error(f'argument {name}: {error}')
+
+
+def run(main: Callable[[], None],
+        name: str,
+        failures: Tuple[Type[BaseException], ...] = ()) -> None:
+    """Call ``main``; a :class:`ToolError` or one of ``failures`` ends the
+    tool with ``name: message`` on stderr and exit status 1."""
+    try:
+        main()
+    except (ToolError, *failures) as error:
+        sys.exit(f'{name}: {error}')
