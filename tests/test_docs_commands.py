@@ -289,8 +289,14 @@ def script_problems(script: str, args: List[str]) -> List[str]:
     target = FORWARDS.get(script, script)
     if target is not None and target.startswith('tools/') \
             and target.endswith('.py'):
-        problems += flag_problems(args, script_flags(REPO_ROOT / target),
-                                  target)
+        try:
+            flags = script_flags(REPO_ROOT / target)
+        except Exception as error:  # a tool that cannot even start
+            return problems + [
+                f'cannot read the flags of {target}: '
+                f'{type(error).__name__}: {error}'
+            ]
+        problems += flag_problems(args, flags, target)
     return problems
 
 
