@@ -48,7 +48,7 @@ import shlex
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Set
+from typing import Iterator, List, NamedTuple, Set
 from unittest import mock
 
 import pytest
@@ -315,8 +315,10 @@ def command_problems(words: List[str]) -> List[str]:
         if not (VENV_BIN / name).exists():
             return [f'{program}: the venv has no program {name}']
         if name.startswith('python'):
-            if args and args[0] in ('-m', '-c'):
+            if args[:1] == ['-c']:
                 return []
+            if args[:1] == ['-m']:  # a module: its file arguments
+                return [p for word in args[2:] for p in file_problems(word)]
             return script_problems(args[0], args[1:]) if args else []
         if name == 'mim' and args:
             from mim.cli import cli
@@ -421,6 +423,11 @@ def test_github_anchors_follow_githubs_rule(tmp_path):
     assert github_anchors(doc) == {
         'train-and-test', '--resume-when-it-fails', 'notes', 'notes-1'
     }
+    assert link_problem(doc, '#notes-1') == ''
+    assert link_problem(doc, 'doc.md#notes-2').startswith(
+        'link to a missing heading: doc.md#notes-2')
+    assert link_problem(
+        doc, 'other.md').startswith('link to a missing file: other.md')
 
 
 def test_every_doc_has_commands_to_check():
