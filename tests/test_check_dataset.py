@@ -15,8 +15,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmseg_jpu.tools.dataset_check import (DatasetNotFoundError, check_split,
-                                           split_datasets)
+from mmseg_jpu.datasets.dataset_check import (DatasetNotFoundError,
+                                              check_split, split_datasets)
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
 from tiny_broken_dataset import OUT_OF_RANGE_RAW_LABEL
 from .conftest import (REPO_ROOT, TINY_ADE20K_CONFIG,
