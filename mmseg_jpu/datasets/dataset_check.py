@@ -45,8 +45,8 @@ DATASET_DOCS = {
     'CityscapesDataset': 'cityscapes',
 }
 #: the label ``BaseDecodeHead`` ignores unless its config says otherwise.
-DEFAULT_IGNORE_INDEX = signature(BaseDecodeHead).parameters[
-    'ignore_index'].default
+DEFAULT_IGNORE_INDEX = signature(
+    BaseDecodeHead).parameters['ignore_index'].default
 #: errors of mmcv's decoders on a file they cannot read.
 UNREADABLE = (AssertionError, OSError, SyntaxError, ValueError)
 
@@ -66,13 +66,16 @@ def leaf_datasets(dataset) -> Iterator:
     """The datasets (or dataset configs) inside mmengine's wrappers
     (``ConcatDataset``'s ``datasets``, ``RepeatDataset``'s ``dataset``...),
     or ``dataset`` itself."""
-    get = dataset.get if isinstance(dataset, dict) else (
-        lambda name: getattr(dataset, name, None))
-    if get('datasets') is not None:
-        for inner in get('datasets'):
-            yield from leaf_datasets(inner)
-    elif get('dataset') is not None:
-        yield from leaf_datasets(get('dataset'))
+    if isinstance(dataset, dict):
+        datasets, inner = dataset.get('datasets'), dataset.get('dataset')
+    else:
+        datasets = getattr(dataset, 'datasets', None)
+        inner = getattr(dataset, 'dataset', None)
+    if datasets is not None:
+        for leaf in datasets:
+            yield from leaf_datasets(leaf)
+    elif inner is not None:
+        yield from leaf_datasets(inner)
     else:
         yield dataset
 
