@@ -12,11 +12,14 @@ import sys
 import cv2
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmseg_jpu.tools.dataset_check import (DatasetNotFoundError, check_split,
-                                           split_datasets)
+from mmseg.registry import MODELS
+from mmseg_jpu.datasets.dataset_check import (DatasetNotFoundError,
+                                              check_split, label_range,
+                                              split_datasets)
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
 from tiny_broken_dataset import OUT_OF_RANGE_RAW_LABEL
 from .conftest import (REPO_ROOT, TINY_ADE20K_CONFIG,
@@ -248,3 +251,15 @@ def test_mim_train_and_mmseg_test_name_a_dataset_not_prepared(tmp_path):
     test = run_python(mmseg_tool('test.py'), config, tmp_path / 'any.pth')
     assert test.returncode != 0
     assert 'the test dataset is not prepared' in test.stderr
+
+
+def test_label_range_reads_the_predicting_head():
+    """One rule for the tool (configs) and the hook (built heads): the last
+    head of a cascade, mmseg's default ignore_index unless configured."""
+    cascade = [dict(num_classes=3), dict(num_classes=5, ignore_index=7)]
+    assert label_range(cascade) == (5, 7)
+    assert label_range(dict(num_classes=4)) == (4, 255)
+    cfg = Config.fromfile(str(TINY_PASCAL_CONTEXT_CONFIG))
+    head = MODELS.build(cfg.model).decode_head
+    assert label_range(head) == (59, 255)
+    assert label_range(torch.nn.ModuleList([head])) == (59, 255)

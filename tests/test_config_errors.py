@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmseg.registry import MODELS
-from mmseg_jpu.models.utils import check_segmentor
+from mmseg_jpu.engine import check_segmentor
 from .conftest import (CONFIG_DIR, TINY_ADE20K_CONFIG,
                        TINY_PASCAL_CONTEXT_CONFIG, tiny_run_config)
 

@@ -6,47 +6,24 @@ annotations, files without a partner, annotations whose size differs from
 their image's or that are not single-channel, and the label values found
 against the model's classes. Ends with one line saying whether training
 can start; exits with 1 if any dataset has a problem."""
-import argparse
 import sys
 
-from mmengine.config import Config, DictAction
-
+from mmseg_jpu.datasets.dataset_check import check_config, verdict
 from mmseg_jpu.tools.argument_checks import positive_int
-from mmseg_jpu.tools.dataset_check import check_config, verdict
-from mmseg_jpu.tools.jpuify import resolve_config
+from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
+                                 run, tool_parser)
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument(
-        'config', help='config file, or mmseg::path in mmseg\'s configs')
+def main() -> None:
+    parser = tool_parser(__doc__)
+    add_config_arguments(parser)
     parser.add_argument(
         '--workers',
         type=positive_int,
         default=4,
         help='threads reading images and annotations')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. '
-        'train_dataloader.dataset.data_root=/data/VOC2010')
     args = parser.parse_args()
-    try:
-        args.config = resolve_config(args.config)
-    except FileNotFoundError as error:
-        parser.error(f'argument config: {error}')
-    return args
-
-
-def main():
-    args = parse_args()
-    cfg = Config.fromfile(str(args.config))
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    reports = check_config(cfg, args.workers)
+    reports = check_config(load_config_arguments(parser, args), args.workers)
     for report in reports:
         print('\n'.join(report.lines()))
     sound, line = verdict(reports)
@@ -55,4 +32,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run(main, 'check_dataset')

@@ -2,11 +2,12 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook, CheckpointWriteError
 from .divergence_check_hook import DivergenceCheckHook, TrainingDivergedError
 from .seg_data_check_hook import SegDataCheckHook
-from .segmentor_check_hook import SegmentorCheckHook
+from .segmentor_check_hook import (SegmentorCheckHook, check_segmentor,
+                                   unwrap_segmentor)
 from .train_progress_bar_hook import TrainProgressBarHook
 
 __all__ = [
     'AtomicCheckpointHook', 'CheckpointWriteError', 'DivergenceCheckHook',
     'SegDataCheckHook', 'SegmentorCheckHook', 'TrainProgressBarHook',
-    'TrainingDivergedError'
+    'TrainingDivergedError', 'check_segmentor', 'unwrap_segmentor'
 ]

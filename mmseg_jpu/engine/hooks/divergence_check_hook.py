@@ -6,7 +6,7 @@ from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapperDict
 
 from mmseg.registry import HOOKS
-from ...models.utils import unwrap_segmentor
+from .segmentor_check_hook import unwrap_segmentor
 
 #: parameters with a non-finite gradient named in the error before "and N
 #: more".

@@ -1,16 +1,15 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 import os
-from typing import Iterator, List, Optional, Sequence, Set
+from typing import Iterator, Optional, Sequence, Set
 
 import torch
 from mmengine.hooks import Hook
 from torch.utils.data import Dataset
 
 from mmseg.registry import HOOKS
-from ...models.utils import unwrap_segmentor
-
-#: missing or empty files listed in an error before "and N more".
-MAX_LISTED_FILES = 5
+from ...datasets.dataset_check import (label_range, labels_outside,
+                                       leaf_datasets, listing)
+from .segmentor_check_hook import unwrap_segmentor
 
 
 @HOOKS.register_module()
@@ -25,11 +24,13 @@ class SegDataCheckHook(Hook):
       ...) are not checked.
     * Before every train, val and test iteration: the annotation labels
       must be class indices below the decode head's ``num_classes`` or its
-      ``ignore_index`` (255). Other values are rejected, not ignored:
-      CrossEntropyLoss would stop with "Target 59 is out of bounds" (a
-      device-side assert on GPUs) and mmseg's ``IoUMetric`` would drop them
-      silently. With ``reduce_zero_label`` the message also gives the raw
-      values on disk (reduced label + 1).
+      ``ignore_index`` (:func:`~mmseg_jpu.datasets.dataset_check.
+      label_range`, the rule ``tools/check_dataset.py`` applies too). Other
+      values are rejected, not ignored: CrossEntropyLoss would stop with
+      "Target 59 is out of bounds" (a device-side assert on GPUs) and
+      mmseg's ``IoUMetric`` would drop them silently. With
+      ``reduce_zero_label`` the message also gives the raw values on disk
+      (reduced label + 1).
 
     The plugin's configs register it in ``default_hooks``
     (``data_check``); add it to your own config with
@@ -65,7 +66,7 @@ class SegDataCheckHook(Hook):
         self._check_labels(runner, data_batch)
 
     def _check_files(self, dataset: Dataset) -> None:
-        for leaf in _leaf_datasets(dataset):
+        for leaf in leaf_datasets(dataset):
             if id(leaf) not in self._checked_datasets:
                 _check_dataset_files(leaf)
                 self._checked_datasets.add(id(leaf))
@@ -75,11 +76,9 @@ class SegDataCheckHook(Hook):
         if not data_batch:
             return
         head = unwrap_segmentor(runner.model).decode_head
-        if isinstance(head, torch.nn.ModuleList):
-            head = head[-1]
         for sample in _flat(data_batch.get('data_samples', [])):
             if 'gt_sem_seg' in sample:
-                _check_label_range(sample, head.num_classes, head.ignore_index)
+                _check_label_range(sample, *label_range(head))
 
 
 def _flat(samples: Sequence) -> Iterator:
@@ -92,62 +91,42 @@ def _flat(samples: Sequence) -> Iterator:
             yield sample
 
 
-def _leaf_datasets(dataset: Dataset) -> Iterator[Dataset]:
-    """The datasets inside mmengine's dataset wrappers (Concat, Repeat,
-    ClassBalanced, ...), or ``dataset`` itself."""
-    if hasattr(dataset, 'datasets'):
-        for inner in dataset.datasets:
-            yield from _leaf_datasets(inner)
-    elif hasattr(dataset, 'dataset'):
-        yield from _leaf_datasets(dataset.dataset)
-    else:
-        yield dataset
-
-
 def _check_dataset_files(dataset: Dataset) -> None:
     """Raise ``FileNotFoundError`` listing the images and annotations of
     ``dataset`` that are missing or empty (local paths only)."""
-    broken: List[str] = []
-    num_files = 0
-    for index in range(len(dataset)):
-        info = dataset.get_data_info(index)
-        for key in ('img_path', 'seg_map_path'):
-            path = info.get(key)
-            if not path or '://' in str(path):
-                continue
-            num_files += 1
-            if not os.path.isfile(path):
-                broken.append(f'{path} (missing)')
-            elif os.path.getsize(path) == 0:
-                broken.append(f'{path} (empty)')
-    if broken:
-        listed = '\n  '.join(broken[:MAX_LISTED_FILES])
-        more = len(broken) - MAX_LISTED_FILES
-        raise FileNotFoundError(
-            f'{len(broken)} of the {num_files} files listed by '
-            f'{_describe(dataset)} are missing or empty:\n  {listed}' +
-            (f'\n  and {more} more' if more > 0 else '') +
-            '\nCheck data_root and data_prefix, remake the dataset with '
-            "mmseg's converter, or remove these samples from the split.")
-
-
-def _describe(dataset: Dataset) -> str:
-    where = [
-        f'{key}={getattr(dataset, key)}' for key in ('ann_file', 'data_root')
-        if getattr(dataset, key, None)
+    infos = (dataset.get_data_info(i) for i in range(len(dataset)))
+    paths = [
+        str(path) for info in infos
+        for path in (info.get('img_path'), info.get('seg_map_path'))
+        if path and '://' not in str(path)
     ]
-    return f'{type(dataset).__name__} ({", ".join(where)})'
+    broken = []
+    for path in paths:
+        if not os.path.isfile(path):
+            broken.append(f'{path} (missing)')
+        elif os.path.getsize(path) == 0:
+            broken.append(f'{path} (empty)')
+    if broken:
+        where = ', '.join(f'{key}={getattr(dataset, key)}'
+                          for key in ('ann_file', 'data_root')
+                          if getattr(dataset, key, None))
+        raise FileNotFoundError(
+            f'{len(broken)} of the {len(paths)} files listed by '
+            f'{type(dataset).__name__} ({where}) are missing or empty: '
+            f'{listing(broken)}. Check data_root and data_prefix, remake the '
+            "dataset with mmseg's converter, or remove these samples from "
+            'the split.')
 
 
 def _check_label_range(sample, num_classes: int, ignore_index: int) -> None:
     """Raise ``ValueError`` naming the annotation file if a label of the
     ``SegDataSample`` is neither below ``num_classes`` nor
     ``ignore_index``."""
-    label = sample.gt_sem_seg.data
-    bad = torch.unique(label[(label >= num_classes) & (label != ignore_index)])
-    if bad.numel() == 0:
+    values = labels_outside(
+        torch.unique(sample.gt_sem_seg.data).tolist(), num_classes,
+        ignore_index)
+    if not values:
         return
-    values = bad.tolist()
     meta = sample.metainfo
     raw = (f' (raw values {[v + 1 for v in values]} in the file, which '
            'reduce_zero_label lowers by 1)'

@@ -6,7 +6,7 @@ constructor, before any hook runs: a dataset that is not prepared yet
 stops ``mim train`` with mmseg's ``Failed to load `ann_file` ...`` (or an
 ``AssertionError`` on the image folder), which says nothing of how to get
 the data. These loops check the dataset's folders and split file first
-(:func:`mmseg_jpu.tools.dataset_check.check_layout`) and raise a
+(:func:`mmseg_jpu.datasets.dataset_check.check_layout`) and raise a
 ``DatasetNotFoundError`` that names what is missing, the working directory
 that relative paths start from, and how to prepare the dataset. Otherwise
 they are mmengine's ``IterBasedTrainLoop`` (or ``EpochBasedTrainLoop``),
@@ -23,7 +23,7 @@ from mmengine.runner import (EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop,
                              ValLoop)
 
 from mmseg.registry import LOOPS
-from ...tools.dataset_check import check_layout
+from ...datasets.dataset_check import check_layout
 
 
 class _ChecksDataFirst:

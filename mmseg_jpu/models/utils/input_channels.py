@@ -4,7 +4,8 @@
 As in mmseg's ``FPN`` and ``JPU``, ``in_channels`` lists the channels of
 **every** input level, highest resolution first; a ``start_level`` then
 picks the levels a module uses. The plugin's necks apply this rule to their
-inputs in ``forward``, and :func:`~.segmentor_check.check_segmentor` applies
+inputs in ``forward``, and
+:func:`mmseg_jpu.engine.hooks.segmentor_check_hook.check_segmentor` applies
 it to any neck that has an ``in_channels`` sequence, with the config field
 in the message.
 """
