@@ -1,9 +1,10 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """tools/infer.py as a user runs it: the tiny model on one image and on a
-folder (grayscale, RGBA, odd sizes), the legend and ``--labels``
-(uint8, and uint16 for more than 255 classes), and bad arguments refused
-with one line (no GPU, lossy or missing extensions, unwritable folders,
-outputs that would overwrite inputs or each other)."""
+folder (grayscale, RGBA, odd sizes), the legend (in colours a person can
+tell apart) and ``--labels`` (uint8, and uint16 for more than 255
+classes), configs as ``mmseg_jpu::path`` with ``--cfg-options``, and bad
+arguments refused with one line (no GPU, lossy or missing extensions,
+unwritable folders, outputs that would overwrite inputs or each other)."""
 import runpy
 import sys
 
@@ -13,9 +14,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmseg.datasets import PascalContextDataset59
+from mmseg.datasets import CityscapesDataset, PascalContextDataset59
 from mmseg.registry import MODELS
-from mmseg_jpu.tools.infer import LegendEntry, draw_legend
+from mmseg_jpu.tools.infer import (MIN_COLOR_DIFFERENCE, LegendEntry,
+                                   draw_legend, legend)
 from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, run_python
 
 TINY_IMAGE = (REPO_ROOT / 'data' / 'tiny' / 'VOCdevkit' / 'VOC2010' /
@@ -61,9 +63,13 @@ def test_single_image_with_legend_and_labels(untrained, tmp_path):
     # the mask is the palette colour of each label
     palette = np.array(PascalContextDataset59.METAINFO['palette'])
     np.testing.assert_array_equal(mask[..., ::-1], palette[labels])
-    # the overlay is the blend, with the legend panel beside it
+    # the overlay is the blend in the legend's colours (the palette's,
+    # except where two are hard to tell apart), the legend panel beside it
     assert overlay.shape[0] >= height and overlay.shape[1] > width
-    blend = (image * 0.5 + mask * 0.5).astype(np.uint8)
+    drawn = palette.copy()
+    for entry in legend(labels, CLASSES, palette.astype(np.uint8)):
+        drawn[entry.label] = entry.color
+    blend = (image * 0.5 + drawn[labels][..., ::-1] * 0.5).astype(np.uint8)
     np.testing.assert_array_equal(overlay[:height, :width], blend)
     # the printed legend: every class present, its share and colour
     values, counts = np.unique(labels, return_counts=True)
@@ -101,21 +107,27 @@ def test_folder_of_grayscale_rgba_and_odd_sizes(untrained, tmp_path):
         assert rgb_colors <= PALETTE, name
 
 
-def test_more_than_255_classes_give_uint16_labels(tmp_path, monkeypatch):
+def test_more_than_255_classes_give_uint16_labels(tmp_path, monkeypatch,
+                                                  capsys):
+    """Also: the config named as mmseg_jpu::path, changed by
+    --cfg-options."""
     cfg = Config.fromfile(str(TINY_PASCAL_CONTEXT_CONFIG))
-    cfg.model.decode_head.num_classes = 300
-    cfg.model.auxiliary_head.num_classes = 300
-    config = tmp_path / 'many_classes.py'
-    cfg.dump(str(config))
+    options = dict(model=dict(decode_head=dict(num_classes=300),
+                              auxiliary_head=dict(num_classes=300)))
+    cfg.merge_from_dict(options)
     model = MODELS.build(cfg.model)
     with torch.no_grad():  # make class 299 win everywhere
         model.decode_head.conv_seg.bias[299] = 1e4
     path = tmp_path / 'model.pth'
     torch.save(dict(meta={}, state_dict=model.state_dict()), path)
-    code = _infer_here(monkeypatch, TINY_IMAGE, config, path, '--out',
-                       tmp_path / 'mask.png', '--labels',
-                       tmp_path / 'labels.png')
+    code = _infer_here(
+        monkeypatch, TINY_IMAGE,
+        f'mmseg_jpu::quickstart/{TINY_PASCAL_CONTEXT_CONFIG.name}', path,
+        '--out', tmp_path / 'mask.png', '--labels', tmp_path / 'labels.png',
+        '--cfg-options', 'model.decode_head.num_classes=300',
+        'model.auxiliary_head.num_classes=300')
     assert code == 0
+    assert '100.0%  class 299 (label 299, ' in capsys.readouterr().out
     labels = cv2.imread(str(tmp_path / 'labels.png'), cv2.IMREAD_UNCHANGED)
     assert labels.dtype == np.uint16
     assert (labels == 299).all()
@@ -134,6 +146,46 @@ def test_legend_panel_lists_every_entry(entries):
     panel = drawn[:, 20:]
     for entry in legend:  # each swatch is drawn in its colour (BGR)
         assert (panel == entry.color[::-1]).all(axis=-1).any(), entry
+
+
+def _distance(first, second):
+    lab = cv2.cvtColor(
+        np.array([[first, second]], np.float32) / 255, cv2.COLOR_RGB2Lab)[0]
+    return np.linalg.norm(lab[0] - lab[1])
+
+
+def test_legend_recolours_classes_a_person_cannot_tell_apart():
+    """Pascal Context's road (0, 255, 20) and car (8, 255, 51), person
+    (102, 8, 255) and grass (112, 9, 255): the class with fewer pixels of
+    each pair is drawn in another colour, the same every time."""
+    names = list(CLASSES)
+    palette = np.array(PascalContextDataset59.METAINFO['palette'], np.uint8)
+    present = ['road', 'person', 'car', 'grass', 'sky']
+    prediction = np.repeat([names.index(n) for n in present],
+                           [50, 40, 30, 20, 10])
+    entries = legend(prediction, names, palette)
+    assert [e.name for e in entries] == present
+    by_name = {e.name: e for e in entries}
+    for kept, moved in (('road', 'car'), ('person', 'grass')):
+        assert _distance(palette[names.index(kept)],
+                         palette[names.index(moved)]) < 6
+        assert by_name[kept].palette_color is None
+        assert by_name[moved].palette_color == tuple(
+            palette[names.index(moved)])
+    assert by_name['sky'].palette_color is None
+    for i, first in enumerate(entries):
+        for second in entries[i + 1:]:
+            assert _distance(first.color,
+                             second.color) >= MIN_COLOR_DIFFERENCE
+    assert legend(prediction, names, palette) == entries
+
+
+def test_legend_keeps_a_palette_whose_colours_differ():
+    names = CityscapesDataset.METAINFO['classes']
+    palette = np.array(CityscapesDataset.METAINFO['palette'], np.uint8)
+    entries = legend(np.arange(len(names)), names, palette)
+    assert all(e.palette_color is None for e in entries)
+    assert [e.color for e in entries] == [tuple(c) for c in palette]
 
 
 def _refused(monkeypatch, capsys, *args):
@@ -234,6 +286,10 @@ def test_bad_opacity_and_missing_inputs_are_refused(monkeypatch, capsys,
                     TINY_PASCAL_CONTEXT_CONFIG, untrained, '--out',
                     tmp_path / 'm.png') == (
                         f'image not found: {tmp_path}/nope.jpg')
+    assert _refused(monkeypatch, capsys, TINY_IMAGE, tmp_path / 'nope.py',
+                    untrained, '--out', tmp_path / 'm.png') == (
+                        f'argument config: config not found: {tmp_path}/'
+                        'nope.py')
 
 
 def test_help_gives_each_option_and_its_default(monkeypatch, capsys):

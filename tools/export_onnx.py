@@ -8,28 +8,22 @@ class. A file that does not match is an error and is not written.
 
 Without a checkpoint the model's random initial weights are exported (to
 try the tool)."""
-import argparse
-import sys
 from pathlib import Path
 
-from mmengine.config import DictAction
-
-from mmseg_jpu.deploy import ExportError
+from mmseg_jpu.deploy import (ExportError, ExportResult, default_size,
+                              export_segmentor)
 from mmseg_jpu.deploy.onnx_export import OPSET, TOLERANCE
-from mmseg_jpu.tools.argument_checks import (DefaultsHelpFormatter,
-                                              positive_float, positive_int)
-from mmseg_jpu.tools.export_onnx import default_size, describe, export
-from mmseg_jpu.tools.export_onnx import load_config
+from mmseg_jpu.tools.argument_checks import positive_float, positive_int
+from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
+                                 run, tool_parser)
 from mmseg_jpu.utils.quiet_logging import quiet_logging
 from mmseg_jpu.utils.weights_only_checkpoint_loader import CheckpointLoadError
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        usage='%(prog)s CONFIG [CHECKPOINT] OUT.onnx [options]',
-        formatter_class=DefaultsHelpFormatter)
-    parser.add_argument('config', help='config file, or mmseg::path')
+    parser = tool_parser(__doc__)
+    parser.usage = '%(prog)s CONFIG [CHECKPOINT] OUT.onnx [options]'
+    add_config_arguments(parser)
     parser.add_argument(
         'files', nargs='+', metavar='[CHECKPOINT] OUT.onnx',
         help='checkpoint to export (optional) and the ONNX file to write')
@@ -50,49 +44,62 @@ def parse_args():
         help='largest relative logit difference accepted by the check')
     parser.add_argument('--opset', type=positive_int, default=OPSET,
                         help='ONNX opset')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, e.g. model.decode_head.num_classes=21')
     args = parser.parse_args()
     if len(args.files) > 2:
         parser.error(f'expected [CHECKPOINT] OUT.onnx, got {len(args.files)} '
                      f'paths: {" ".join(args.files)}')
-    *checkpoint, out = map(Path, args.files)
-    if out.suffix != '.onnx':
-        parser.error(f'the last path must be the .onnx file to write, got '
-                     f'{out}')
-    if not out.parent.is_dir():
-        parser.error(f'folder {out.parent} does not exist')
-    args.checkpoint, args.out = (checkpoint or [None])[0], out
+    *checkpoint, args.out = map(Path, args.files)
+    args.checkpoint = checkpoint[0] if checkpoint else None
+    if args.out.suffix != '.onnx':
+        parser.error('the last path must be the .onnx file to write, got '
+                     f'{args.out}')
+    if not args.out.parent.is_dir():
+        parser.error(f'folder {args.out.parent} does not exist')
     if args.checkpoint is not None and not args.checkpoint.is_file():
         parser.error(f'checkpoint not found: {args.checkpoint}')
-    return args, parser
+    if args.check_size and args.fixed_size:
+        parser.error('--check-size and --fixed-size exclude each other: a '
+                     'fixed-size file is checked at the traced size')
+    return parser, args
+
+
+def describe(result: ExportResult, checkpoint) -> str:
+    """What the tool prints about ``result``."""
+    megabytes = result.path.stat().st_size / 2**20
+    traced = 'x'.join(map(str, result.traced_size))
+    checked = 'x'.join(map(str, result.checked_size))
+    weights = (f'weights of {checkpoint}' if checkpoint else
+               'random weights (no checkpoint given)')
+    shape = (f'dynamic batch, height and width (traced at {traced}; checked '
+             f'at {checked}, another size)' if result.dynamic else
+             f'fixed {traced} (dynamic batch) because '
+             f'{result.fixed_size_reason}; ONNX Runtime and OpenVINO refuse '
+             'other sizes, so the check ran at the traced size')
+    return (f'wrote {result.path} ({megabytes:.1f} MiB, {weights})\n'
+            f'input: {shape}\n'
+            f'parity with PyTorch (ONNX Runtime, random {checked} input): '
+            f'largest relative logit difference {result.max_rel_diff:.1e}, '
+            f'{result.argmax_agreement:.2%} of the pixels with the same '
+            'class')
 
 
 def main():
-    args, parser = parse_args()
-    quiet_logging()
-    try:
-        cfg = load_config(args.config, args.cfg_options or {})
-    except FileNotFoundError as error:
-        parser.error(str(error))
+    parser, args = parse_args()
+    cfg = load_config_arguments(parser, args)
     size = tuple(args.size or default_size(cfg))
     check_size = tuple(args.check_size) if args.check_size else None
-    if check_size and args.fixed_size:
-        parser.error('--check-size and --fixed-size exclude each other: a '
-                     'fixed-size file is checked at the traced size')
     if check_size == size:
         parser.error('--check-size must differ from the traced size '
                      f'{size[0]}x{size[1]}: the check tests another size')
-    try:
-        result = export(cfg, args.checkpoint, args.out, size,
-                        check_size=check_size, fixed_size=args.fixed_size,
-                        opset=args.opset, tolerance=args.tolerance)
-    except (ExportError, CheckpointLoadError, ValueError, OSError,
-            ModuleNotFoundError) as error:
-        sys.exit(f'export_onnx: {error}')
-    print('\n'.join(describe(result, args.checkpoint)))
+    quiet_logging()
+    result = export_segmentor(
+        cfg, args.checkpoint, args.out, size, check_size=check_size,
+        fixed_size=args.fixed_size, opset=args.opset,
+        tolerance=args.tolerance)
+    print(describe(result, args.checkpoint))
 
 
 if __name__ == '__main__':
-    main()
+    run(main, 'export_onnx',
+        (ExportError, CheckpointLoadError, ValueError, OSError,
+         ModuleNotFoundError))

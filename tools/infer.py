@@ -2,39 +2,37 @@
 """Segment an image, or every image of a folder. Writes the colour mask to
 OUT, and beside it OUT_overlay.png: the image under the mask with a legend
 of the classes present (colour, share of pixels, name), which is also
-printed. With --labels, also writes the class-index mask that other
-programs read (PNG, uint8, or uint16 for models of more than 255 classes).
-A folder of images writes <name>.png and <name>_overlay.png into the folder
-OUT (and <name>.png into the folder LABELS). CHECKPOINT may be an ONNX file
-written by tools/export_onnx.py from CONFIG: it runs on the CPU with ONNX
-Runtime or OpenVINO (--backend, --precision), with the same test-time
-preprocessing as the PyTorch model."""
-import argparse
-import sys
-
-from mmseg_jpu.tools.argument_checks import (DefaultsHelpFormatter, device,
-                                             existing_file, fraction,
+printed; a class whose colour is hard to tell from another present class's
+is drawn in another colour in the overlay and legend. With --labels, also
+writes the class-index mask that other programs read (PNG, uint8, or
+uint16 for models of more than 255 classes). A folder of images writes
+<name>.png and <name>_overlay.png into the folder OUT (and <name>.png into
+the folder LABELS). CHECKPOINT may be an ONNX file written by
+tools/export_onnx.py from CONFIG: it runs on the CPU with ONNX Runtime or
+OpenVINO (--backend, --precision), with the same test-time preprocessing
+as the PyTorch model."""
+from mmseg_jpu.deploy.runtimes import BACKENDS, PRECISIONS, check_backend
+from mmseg_jpu.tools.argument_checks import (device, existing_file, fraction,
                                              output_file, output_folder,
                                              parse_as)
-from mmseg_jpu.deploy.runtimes import BACKENDS, PRECISIONS, check_backend
+from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
+                                 run, tool_parser)
 from mmseg_jpu.tools.infer import (ONNX_SUFFIX, legend_text, plan_outputs,
                                    segment, writes_into_folder)
+from mmseg_jpu.utils.quiet_logging import quiet_logging
 from mmseg_jpu.utils.weights_only_checkpoint_loader import (
     CheckpointLoadError, use_weights_only_local_loader)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=DefaultsHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument('image', help='image file, or folder of images')
-    parser.add_argument('config', type=existing_file, help='config file')
+    add_config_arguments(parser)
     parser.add_argument(
         'checkpoint', type=existing_file,
         help='checkpoint file (.pth), or an exported .onnx model')
     parser.add_argument(
-        '--out',
-        required=True,
+        '--out', required=True,
         help='colour mask to write: a .png file, or a folder (an existing '
         'one, one ending with /, or any path when IMAGE is a folder)')
     parser.add_argument(
@@ -44,9 +42,7 @@ def parse_args():
     parser.add_argument(
         '--device', type=device, default='cpu', help='cpu, cuda or cuda:N')
     parser.add_argument(
-        '--opacity',
-        type=fraction,
-        default=0.5,
+        '--opacity', type=fraction, default=0.5,
         help='opacity of the mask in the overlay, 0 to 1')
     parser.add_argument(
         '--backend', choices=BACKENDS,
@@ -58,7 +54,7 @@ def parse_args():
     args = parser.parse_args()
     _check_runtime(parser, args)
     _check_outputs(parser, args)
-    return args
+    return parser, args
 
 
 def _check_runtime(parser, args) -> None:
@@ -106,21 +102,22 @@ def _check_outputs(parser, args) -> None:
 
 
 def main():
-    args = parse_args()
+    parser, args = parse_args()
+    cfg = load_config_arguments(parser, args)
     use_weights_only_local_loader()
-    try:
-        for segmented in segment(args.image, args.config, args.checkpoint,
-                                 args.out, args.device, args.opacity,
-                                 args.labels, args.backend, args.precision):
-            files = ', '.join(map(str, segmented.outputs.files()))
-            print(f'{segmented.image} -> {files}')
-            for entry in segmented.legend:
-                print(f'  {legend_text(entry)} (label {entry.label}, '
-                      f'RGB {entry.color})')
-    except (OSError, ValueError, CheckpointLoadError,
-            ModuleNotFoundError) as error:
-        sys.exit(f'infer: {error}')
+    quiet_logging()
+    for segmented in segment(args.image, cfg, args.checkpoint, args.out,
+                             args.device, args.opacity, args.labels,
+                             args.backend, args.precision):
+        files = ', '.join(map(str, segmented.outputs.files()))
+        print(f'{segmented.image} -> {files}')
+        for entry in segmented.legend:
+            shown = (f'; drawn in RGB {entry.color}, too close to another '
+                     "class's" if entry.palette_color else '')
+            print(f'  {legend_text(entry)} (label {entry.label}, RGB '
+                  f'{entry.palette_color or entry.color}{shown})')
 
 
 if __name__ == '__main__':
-    main()
+    run(main, 'infer', (OSError, ValueError, CheckpointLoadError,
+                        ModuleNotFoundError))

@@ -1,45 +1,29 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Segment images with an exported ONNX file as mmseg segments them with
-the PyTorch model: the config's test-time preprocessing, whole-image or
-sliding-window inference (``model.test_cfg``), the padding removed and the
-logits resized to the image's size, then argmax.
-
-The sliding window follows ``EncoderDecoder.slide_inference``: windows of
-``crop_size`` every ``stride`` pixels, the last ones moved back inside the
-image, smaller windows where the image is smaller than the crop, and the
-window logits averaged where windows overlap.
-"""
-from dataclasses import dataclass
+"""An exported ONNX file as an mmseg segmentor: its ``encode_decode`` runs
+the file with ONNX Runtime or OpenVINO; preprocessing (the config's
+``SegDataPreProcessor``), whole-image and sliding-window inference
+(``EncoderDecoder``'s) and post-processing (``BaseSegmentor``'s: padding
+removed, resized to the image, argmax or the head's threshold) are mmseg's
+own. ``mmseg.apis.inference_model`` and ``MMSegInferencer`` run it as they
+run the PyTorch model of the config."""
+import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
-import numpy as np
 import torch
-import torch.nn.functional as F
-from mmengine.config import Config
+from mmengine.config import Config, ConfigDict
+from mmengine.registry import init_default_scope
 from torch import Tensor
 
+from mmseg.models import BaseSegmentor, EncoderDecoder
+from mmseg.registry import MODELS
+from .onnx_export import DATASET_META, read_metadata
 from .runtimes import load_runtime
-from .test_time_preprocessing import TestTimePreprocessing
-
-MODES = ('whole', 'slide')
 
 
-@dataclass
-class Segmentation:
-    """One image's result, at the image's size.
-
-    Attributes:
-        logits: :math:`(K, H_0, W_0)` float32 (after a sigmoid when
-            :math:`K = 1`, as mmseg gives them).
-        mask: :math:`(H_0, W_0)` int64 class indices.
-    """
-    logits: Tensor
-    mask: Tensor
-
-
-class ExportedSegmentor:
-    """An ONNX file run like the config's segmentor.
+class ExportedSegmentor(BaseSegmentor):
+    """The config's ``EncoderDecoder`` with an exported file in place of its
+    network.
 
     Args:
         cfg (Config): The config the file was exported from.
@@ -49,10 +33,20 @@ class ExportedSegmentor:
         threads (int, optional): Threads per inference; ``None``: the
             backend's default.
 
+    Attributes:
+        dataset_meta (dict | None): The class names and palette stored in
+            the file by ``tools/export_onnx.py``, if any.
+
     Raises:
-        ValueError: For a test mode other than whole/slide, or a
-            backend/precision :func:`~.runtimes.load_runtime` refuses.
+        ValueError: For a backend/precision :func:`~.runtimes.load_runtime`
+            refuses.
     """
+
+    # mmseg's inference around encode_decode, as EncoderDecoder runs it
+    predict = EncoderDecoder.predict
+    inference = EncoderDecoder.inference
+    whole_inference = EncoderDecoder.whole_inference
+    slide_inference = EncoderDecoder.slide_inference
 
     def __init__(self,
                  cfg: Config,
@@ -60,73 +54,41 @@ class ExportedSegmentor:
                  backend: str = 'onnxruntime',
                  precision: str = 'fp32',
                  threads: Optional[int] = None):
-        test_cfg = cfg.model.get('test_cfg') or {}
-        self.mode = test_cfg.get('mode', 'whole')
-        if self.mode not in MODES:
-            raise ValueError(f'model.test_cfg.mode is {self.mode!r}: choose '
-                             f'one of {", ".join(MODES)}')
-        if self.mode == 'slide':
-            self.crop_size = tuple(test_cfg.crop_size)
-            self.stride = tuple(test_cfg.stride)
-        decode_head = cfg.model.decode_head
-        self.align_corners = decode_head.get('align_corners', False)
-        self.threshold = decode_head.get('threshold') or 0.3  # mmseg's
-        self.preprocess = TestTimePreprocessing(cfg)
+        init_default_scope(cfg.get('default_scope', 'mmseg'))
+        super().__init__(data_preprocessor=cfg.model.data_preprocessor)
+        self.cfg = cfg  # inference_model reads its test_pipeline
+        self.test_cfg = ConfigDict(
+            {'mode': 'whole', **(cfg.model.get('test_cfg') or {})})
+        with torch.device('meta'):  # the head's settings, not its weights
+            self.decode_head = MODELS.build(cfg.model.decode_head)
+        self.align_corners = self.decode_head.align_corners
+        self.out_channels = self.decode_head.out_channels
         self.runtime = load_runtime(path, backend, precision, threads)
+        meta = read_metadata(path).get(DATASET_META)
+        self.dataset_meta = json.loads(meta) if meta else None
 
-    def _logits(self, inputs: Tensor) -> Tensor:
-        """The file's logits for ``inputs`` (one whole image or window)."""
-        size = tuple(inputs.shape[2:])
-        fixed = self.runtime.input_size
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
+        """The file's logits for ``inputs`` (images or windows).
+
+        Raises:
+            ValueError: If the file takes another size only.
+        """
+        size, fixed = tuple(inputs.shape[2:]), self.runtime.input_size
         if fixed is not None and size != fixed:
+            what = 'a window' if self.test_cfg.mode == 'slide' else 'the image'
             raise ValueError(
                 f'the ONNX file takes {fixed[0]}x{fixed[1]} inputs only (it '
-                'was exported at a fixed size) but '
-                f'{"a window" if self.mode == "slide" else "the image"} is '
-                f'{size[0]}x{size[1]} after preprocessing; export it with '
-                'dynamic sizes, or at this size')
+                f'was exported at a fixed size) but {what} is {size[0]}x'
+                f'{size[1]} after preprocessing; export it with dynamic '
+                'sizes, or at this size')
         return torch.from_numpy(self.runtime(inputs.numpy()))
 
-    def _slide(self, inputs: Tensor) -> Tensor:
-        h_stride, w_stride = self.stride
-        h_crop, w_crop = self.crop_size
-        height, width = inputs.shape[2:]
-        h_grids = max(height - h_crop + h_stride - 1, 0) // h_stride + 1
-        w_grids = max(width - w_crop + w_stride - 1, 0) // w_stride + 1
-        logits, count = None, inputs.new_zeros((1, 1, height, width))
-        for h_index in range(h_grids):
-            for w_index in range(w_grids):
-                y2 = min(h_index * h_stride + h_crop, height)
-                x2 = min(w_index * w_stride + w_crop, width)
-                y1, x1 = max(y2 - h_crop, 0), max(x2 - w_crop, 0)
-                window = self._logits(inputs[:, :, y1:y2, x1:x2])
-                padded = F.pad(window, (x1, width - x2, y1, height - y2))
-                logits = padded if logits is None else logits + padded
-                count[:, :, y1:y2, x1:x2] += 1
-        return logits / count
+    def _forward(self, inputs: Tensor, data_samples=None) -> Tensor:
+        return self.encode_decode(inputs, [])
 
-    def _postprocess(self, logits: Tensor, meta: dict) -> Segmentation:
-        """Remove the padding, resize to the original size, classify."""
-        # mmseg's data preprocessor records test-time padding as
-        # img_padding_size, stack_batch with data samples as padding_size
-        left, right, top, bottom = meta.get(
-            'img_padding_size', meta.get('padding_size', (0, 0, 0, 0)))
-        height, width = logits.shape[2:]
-        logits = logits[:, :, top:height - bottom, left:width - right]
-        logits = F.interpolate(
-            logits,
-            size=tuple(meta['ori_shape'][:2]),
-            mode='bilinear',
-            align_corners=self.align_corners)[0]
-        if logits.shape[0] > 1:
-            return Segmentation(logits, logits.argmax(0))
-        logits = logits.sigmoid()
-        return Segmentation(logits, (logits[0] > self.threshold).long())
+    def extract_feat(self, inputs: Tensor):
+        raise NotImplementedError('an exported file gives logits only')
 
-    def __call__(self, image: np.ndarray) -> Segmentation:
-        """Segment one ``(H, W, 3)`` uint8 BGR image."""
-        inputs, meta = self.preprocess(image)
-        logits = (self._slide(inputs)
-                  if self.mode == 'slide' else self._logits(inputs))
-        return self._postprocess(logits, meta)
-
+    def loss(self, inputs: Tensor, data_samples):
+        raise NotImplementedError('an exported file cannot be trained')

@@ -12,6 +12,7 @@ from mmengine.model import revert_sync_batchnorm
 from torch import Tensor
 
 from mmseg.apis import init_model
+from ..utils.config_loading import load_config
 from ..utils.weights_only_checkpoint_loader import load_weights_only
 
 
@@ -56,7 +57,7 @@ def load_segmentor(config: Union[str, Path, Config],
             or the checkpoint's keys do not match the model's.
     """
     cfg = (copy.deepcopy(config) if isinstance(config, Config) else
-           Config.fromfile(str(config)))  # init_model edits it
+           load_config(config))  # init_model edits it
     if cfg.model.get('type') != 'EncoderDecoder':
         raise ValueError(f'model.type is {cfg.model.get("type")!r}: only '
                          'EncoderDecoder segmentors can be exported')

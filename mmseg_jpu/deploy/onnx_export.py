@@ -13,6 +13,7 @@ torch's TorchScript exporter (``dynamo=False``) is used: its graphs of these
 networks match PyTorch, while the dynamo exporter takes ten times longer and
 writes adaptive pooling's indices for the traced size into the graph.
 """
+import json
 import os
 import tempfile
 import warnings
@@ -23,8 +24,10 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 import torch
 import torch.nn as nn
+from mmengine.config import Config
 
 from .adaptive_pooling import with_exportable_pooling
+from .inference_network import SegmentationLogits, load_segmentor
 from .runtimes import import_deploy_package, load_runtime
 
 INPUT_NAME = 'inputs'
@@ -32,6 +35,8 @@ OUTPUT_NAME = 'seg_logits'
 OPSET = 17
 #: metadata key of the checkpoint's dataset meta (JSON: classes, palette)
 DATASET_META = 'dataset_meta'
+#: traced size of configs that fix none (:func:`default_size`)
+DEFAULT_SIZE = (512, 512)
 #: largest logit difference, relative to the largest PyTorch logit, that
 #: still counts as the same network
 TOLERANCE = 1e-4
@@ -237,3 +242,38 @@ def export_onnx(network: nn.Module,
         checked_size=tuple(size) if reason else check_size,
         max_rel_diff=figures['max_rel_diff'],
         argmax_agreement=figures['argmax_agreement'])
+
+
+def default_size(cfg: Config) -> Tuple[int, int]:
+    """The size the network sees at test time when the config fixes one:
+    the window of sliding-window inference, else the data preprocessor's
+    ``size``, else :data:`DEFAULT_SIZE`."""
+    test_cfg = cfg.model.get('test_cfg') or {}
+    if test_cfg.get('mode') == 'slide':
+        return tuple(test_cfg.crop_size)
+    size = cfg.model.get('data_preprocessor', {}).get('size')
+    return tuple(size) if size else DEFAULT_SIZE
+
+
+def export_segmentor(cfg: Config,
+                     checkpoint: Optional[Path],
+                     path: Path,
+                     size: Optional[Tuple[int, int]] = None,
+                     **options) -> ExportResult:
+    """Export ``cfg``'s segmentor with ``checkpoint``'s weights (random
+    weights without one) traced at ``size`` (default: :func:`default_size`)
+    with :func:`export_onnx` (``options``), storing the checkpoint's class
+    names and palette in the file (:data:`DATASET_META`)."""
+    segmentor = load_segmentor(cfg, checkpoint)
+    properties = dict(
+        producer='mmseg_jpu tools/export_onnx.py',
+        checkpoint=Path(checkpoint).name
+        if checkpoint else 'none (random weights)')
+    meta = getattr(segmentor, 'dataset_meta', None)
+    if meta:
+        properties[DATASET_META] = json.dumps(
+            dict(classes=list(meta.get('classes', ())),
+                 palette=[[int(v) for v in color]
+                          for color in meta.get('palette', ())]))
+    return export_onnx(SegmentationLogits(segmentor), path, size
+                       or default_size(cfg), properties=properties, **options)

@@ -1,36 +1,44 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Segment images with mmseg's inference API (a ``.pth`` checkpoint) or
-from an exported ONNX file with ONNX Runtime or OpenVINO and the same
-test-time preprocessing (:mod:`mmseg_jpu.deploy`), and write, per image, a
-colour mask, an overlay with a legend beside it (the classes present, their
-colours and shares of the pixels) and, if asked, the class-index mask.
+"""Segment images with mmseg's ``MMSegInferencer``, from a checkpoint or an
+exported ONNX file (:class:`~mmseg_jpu.deploy.ExportedSegmentor`, ONNX
+Runtime or OpenVINO), and write, per image, a colour mask, an overlay
+(``SegLocalVisualizer``'s) with a legend beside it (the classes present,
+their colours and shares of the pixels) and, if asked, the class-index mask.
 
 Class-index masks are PNGs of the model's class indices (0 to
 ``num_classes - 1``, as the model predicts them, not a dataset's on-disk
 encoding): uint8 for models of up to 255 classes, uint16 above, so that 255
 never names a predicted class.
 """
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import mmcv
 import numpy as np
-import torch
+import torch.nn as nn
 from mmengine.config import Config
+from mmengine.utils import scandir
 
-from mmseg.apis import inference_model, init_model
-from ..deploy.exported_segmentor import ExportedSegmentor
-from ..deploy.onnx_export import DATASET_META, read_metadata
+from mmseg.apis import MMSegInferencer
+from ..deploy import ExportedSegmentor
+from ..utils.config_loading import load_config
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 #: the suffix of exported models, run by a deployment runtime
 ONNX_SUFFIX = '.onnx'
 #: the largest class count whose indices are written as uint8 PNGs.
 MAX_UINT8_CLASSES = 255
+#: CIE76 colour difference (Lab) under which two legend swatches are hard to
+#: tell apart (Pascal Context's person and grass: 2.2, road and car: 6.0,
+#: sofa and curtain: 14.6; Cityscapes' closest pair, fence and pole: 15.03)
+MIN_COLOR_DIFFERENCE = 15
+#: the colours a class too close to another is redrawn in
+SPARE_COLORS = np.stack(
+    np.meshgrid(*[np.arange(0, 256, 51)] * 3, indexing='ij'),
+    -1).reshape(-1, 3).astype(np.uint8)
 LEGEND_FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -47,11 +55,19 @@ class Outputs:
 
 @dataclass
 class LegendEntry:
-    """A class present in a prediction."""
+    """A class present in a prediction, as the overlay and legend draw it.
+
+    Attributes:
+        color: RGB drawn in the overlay and legend.
+        palette_color: RGB of the palette (and the colour mask), when
+            ``color`` replaces it because it is too close to another present
+            class's; ``None`` otherwise.
+    """
     label: int
     name: str
-    color: Tuple[int, int, int]  # RGB
+    color: Tuple[int, int, int]
     share: float  # of the image's pixels, 0 to 1
+    palette_color: Optional[Tuple[int, int, int]] = None
 
 
 @dataclass
@@ -60,6 +76,47 @@ class Segmented:
     image: Path
     outputs: Outputs
     legend: List[LegendEntry]
+
+
+class Inferencer(MMSegInferencer):
+    """``MMSegInferencer`` that also runs ``.onnx`` files and, when the
+    weights name no classes for every class of the model, names them
+    ``class N`` with fixed random colours.
+
+    Args:
+        cfg (Config): The model's config.
+        weights (Path): A checkpoint, or a file of ``tools/export_onnx.py``.
+        device (str): Device of a checkpoint's model.
+        backend (str): Runtime of an ``.onnx`` file.
+        precision (str): Precision of an ``.onnx`` file.
+    """
+
+    def __init__(self, cfg: Config, weights: Path, device: str = 'cpu',
+                 backend: str = 'onnxruntime', precision: str = 'fp32'):
+        self.runtime = dict(backend=backend, precision=precision)
+        super().__init__(cfg, str(weights), device=device,
+                         show_progress=False)
+
+    def _init_model(self, cfg, weights, device) -> nn.Module:
+        if Path(weights).suffix == ONNX_SUFFIX:
+            model = ExportedSegmentor(cfg, weights, **self.runtime)
+        else:
+            model = super()._init_model(cfg, weights, device)
+        head = model.decode_head
+        head = head[-1] if isinstance(head, nn.ModuleList) else head
+        meta = model.dataset_meta or {}
+        names = list(meta.get('classes') or ())
+        palette = np.array(meta.get('palette') or (), np.uint8).reshape(-1, 3)
+        if len(names) != head.num_classes or len(palette) < len(names):
+            names = [f'class {i}' for i in range(head.num_classes)]
+            palette = np.random.default_rng(0).integers(
+                0, 256, (len(names), 3), dtype=np.uint8)
+        model.dataset_meta = dict(classes=names, palette=palette[:len(names)])
+        return model
+
+    def _init_visualizer(self, cfg):
+        cfg.visualizer.pop('vis_backends', None)  # draws; writes nothing
+        return super()._init_visualizer(cfg)
 
 
 def writes_into_folder(source, out) -> bool:
@@ -74,8 +131,8 @@ def image_paths(source: Path) -> List[Path]:
     """``source`` itself, or the images of a folder (sorted)."""
     source = Path(source)
     if source.is_dir():
-        paths = sorted(p for p in source.iterdir()
-                       if p.suffix.lower() in IMAGE_SUFFIXES)
+        paths = sorted(source / name for name in scandir(
+            source, IMAGE_SUFFIXES, case_sensitive=False))
         if not paths:
             raise FileNotFoundError(f'no images ({", ".join(IMAGE_SUFFIXES)})'
                                     f' in folder {source}')
@@ -102,18 +159,11 @@ def plan_outputs(source, out, labels=None) -> List[Tuple[Path, Outputs]]:
         ValueError: If an output would overwrite an input image or another
             output.
     """
-    images = image_paths(source)
     plan = [(image,
-             Outputs(
-                 mask=_output_path(source, out, image),
-                 overlay=_output_path(source, out, image, '_overlay'),
-                 labels=_output_path(source, labels, image)
-                 if labels else None)) for image in images]
-    _check_no_overwrites(plan)
-    return plan
-
-
-def _check_no_overwrites(plan: Sequence[Tuple[Path, Outputs]]) -> None:
+             Outputs(_output_path(source, out, image),
+                     _output_path(source, out, image, '_overlay'),
+                     _output_path(source, labels, image) if labels else None))
+            for image in image_paths(source)]
     inputs = {image.resolve() for image, _ in plan}
     writers = {}
     for image, outputs in plan:
@@ -123,7 +173,7 @@ def _check_no_overwrites(plan: Sequence[Tuple[Path, Outputs]]) -> None:
                 raise ValueError(
                     f'{path} would overwrite an input image: write the '
                     'outputs into another folder')
-            if key in writers and writers[key] == image:
+            if writers.get(key) == image:
                 raise ValueError(f'the mask and the class-index mask would '
                                  f'both be {path}: give --labels another '
                                  'path than --out')
@@ -132,6 +182,7 @@ def _check_no_overwrites(plan: Sequence[Tuple[Path, Outputs]]) -> None:
                     f'{writers[key]} and {image} would both write {path}: '
                     'rename one of them')
             writers[key] = image
+    return plan
 
 
 def read_bgr(path: Path) -> np.ndarray:
@@ -141,16 +192,11 @@ def read_bgr(path: Path) -> np.ndarray:
     applied (the mask then has the rotated size)."""
     try:
         image = mmcv.imread(str(path), flag='color', backend='cv2')
-    except cv2.error as error:  # e.g. an empty file
-        raise ValueError(f'cannot decode image {path}') from error
+    except cv2.error:  # e.g. an empty file
+        image = None
     if image is None:
         raise ValueError(f'cannot decode image {path}')
     return image
-
-
-def colorize(prediction: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """BGR colour mask of a label map."""
-    return palette[prediction][..., ::-1]
 
 
 def label_dtype(num_classes: int) -> type:
@@ -158,40 +204,42 @@ def label_dtype(num_classes: int) -> type:
     return np.uint8 if num_classes <= MAX_UINT8_CLASSES else np.uint16
 
 
-def class_names_and_palette(model) -> Tuple[List[str], np.ndarray]:
-    """The class names and RGB palette of the model's dataset meta, one per
-    class of its decode head. If the meta names another number of classes
-    (mmseg falls back to a dataset's with as many classes, or to
-    Cityscapes'), the classes are ``class N`` with fixed random colours."""
-    head = model.decode_head
-    if isinstance(head, torch.nn.ModuleList):  # cascade segmentors
-        head = head[-1]
-    return _names_and_palette(head.num_classes,
-                              getattr(model, 'dataset_meta', None) or {})
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIE Lab of ``(N, 3)`` uint8 RGB colours."""
+    return cv2.cvtColor(rgb[None].astype(np.float32) / 255,
+                        cv2.COLOR_RGB2Lab)[0]
 
 
-def _names_and_palette(num_classes: int,
-                       meta: Dict) -> Tuple[List[str], np.ndarray]:
-    names = [str(name) for name in meta.get('classes', ())]
-    palette = np.array(meta.get('palette', ()), dtype=np.uint8).reshape(-1, 3)
-    if len(names) == num_classes and len(palette) >= num_classes:
-        return names, palette[:num_classes]
-    return ([f'class {i}' for i in range(num_classes)],
-            np.random.default_rng(0).integers(
-                0, 256, (num_classes, 3), dtype=np.uint8))
+def distinguishable(colors: np.ndarray) -> np.ndarray:
+    """``colors`` (``(N, 3)`` RGB, the first the most important) with each
+    colour closer than :data:`MIN_COLOR_DIFFERENCE` to an earlier one
+    replaced by the spare colour farthest from all the others."""
+    colors, lab, spare = colors.copy(), _lab(colors), _lab(SPARE_COLORS)
+    for i in range(1, len(colors)):
+        if np.linalg.norm(lab[:i] - lab[i], axis=1).min() >= (
+                MIN_COLOR_DIFFERENCE):
+            continue
+        others = np.delete(lab, i, axis=0)
+        best = np.linalg.norm(spare[:, None] - others[None], axis=2).min(
+            1).argmax()
+        colors[i], lab[i] = SPARE_COLORS[best], spare[best]
+    return colors
 
 
 def legend(prediction: np.ndarray, names: Sequence[str],
            palette: np.ndarray) -> List[LegendEntry]:
-    """The classes present in ``prediction``, most pixels first."""
+    """The classes present in ``prediction``, most pixels first, in colours
+    a person can tell apart (:func:`distinguishable`)."""
     counts = np.bincount(prediction.ravel(), minlength=len(names))
     order = sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], i))
+    colors = distinguishable(palette[order])
     return [
         LegendEntry(
-            label=int(i),
-            name=names[i],
-            color=tuple(int(c) for c in palette[i]),
-            share=counts[i] / prediction.size) for i in order
+            int(i), names[i], tuple(int(c) for c in color),
+            counts[i] / prediction.size,
+            None if (color == palette[i]).all() else tuple(
+                int(c) for c in palette[i]))
+        for i, color in zip(order, colors)
     ]
 
 
@@ -230,45 +278,30 @@ def draw_legend(overlay: np.ndarray,
     return canvas
 
 
+def _overlay(inferencer: Inferencer, image: np.ndarray, sample,
+             entries: Sequence[LegendEntry], opacity: float) -> np.ndarray:
+    """The BGR image under the mask in the legend's colours, drawn by the
+    inferencer's ``SegLocalVisualizer``."""
+    meta = inferencer.model.dataset_meta
+    palette = meta['palette'].copy()
+    for entry in entries:
+        palette[entry.label] = entry.color
+    visualizer = inferencer.visualizer
+    visualizer.set_dataset_meta(meta['classes'], palette.tolist())
+    visualizer.alpha = opacity
+    visualizer.add_datasample(
+        'overlay', image[..., ::-1], sample, draw_gt=False,
+        with_labels=False)
+    return visualizer.get_image()[..., ::-1]
+
+
 def _write(path: Path, pixels: np.ndarray) -> None:
     if not mmcv.imwrite(pixels, str(path)):
         raise OSError(f'cannot write {path}')
 
 
-Predictor = Callable[[np.ndarray], np.ndarray]
-
-
-def _pytorch_predictor(config: Path, checkpoint: Path,
-                       device: str) -> Tuple[Predictor, List[str],
-                                             np.ndarray]:
-    model = init_model(str(config), str(checkpoint), device=device)
-
-    def predict(image):
-        return inference_model(model,
-                               image).pred_sem_seg.data[0].cpu().numpy()
-
-    return predict, *class_names_and_palette(model)
-
-
-def _onnx_predictor(config: Path, onnx_file: Path, backend: str,
-                    precision: str) -> Tuple[Predictor, List[str],
-                                             np.ndarray]:
-    """The exported file run like the config's segmentor; class names and
-    colours from the checkpoint it was exported with (``class N`` if it
-    had none)."""
-    cfg = Config.fromfile(str(config))
-    segmentor = ExportedSegmentor(cfg, onnx_file, backend, precision)
-    meta = json.loads(read_metadata(onnx_file).get(DATASET_META, '{}'))
-
-    def predict(image):
-        return segmentor(image).mask.numpy()
-
-    return predict, *_names_and_palette(cfg.model.decode_head.num_classes,
-                                        meta)
-
-
 def segment(source: Path,
-            config: Path,
+            cfg: Union[Config, str],
             checkpoint: Path,
             out: Path,
             device: str = 'cpu',
@@ -277,23 +310,23 @@ def segment(source: Path,
             backend: str = 'onnxruntime',
             precision: str = 'fp32') -> Iterator[Segmented]:
     """Segment every image of ``source`` (see :func:`plan_outputs` for the
-    files written); yield what was written for each. A ``.onnx``
+    files written); yield what was written for each. ``cfg`` is a config
+    or a file (or ``mmseg::path``) to load. A ``.onnx``
     ``checkpoint`` runs with ``backend`` in ``precision`` on the CPU, any
     other with PyTorch on ``device``."""
     plan = plan_outputs(source, out, labels)
-    if Path(checkpoint).suffix == ONNX_SUFFIX:
-        predict, names, palette = _onnx_predictor(config, checkpoint,
-                                                  backend, precision)
-    else:
-        predict, names, palette = _pytorch_predictor(config, checkpoint,
-                                                     device)
+    if not isinstance(cfg, Config):
+        cfg = load_config(cfg)
+    inferencer = Inferencer(cfg, checkpoint, device, backend, precision)
+    names = inferencer.model.dataset_meta['classes']
+    palette = inferencer.model.dataset_meta['palette']
     for path, outputs in plan:
         image = read_bgr(path)
-        prediction = predict(image)
-        mask = colorize(prediction, palette)
+        sample = inferencer(image, return_datasamples=True)
+        prediction = sample.pred_sem_seg.data[0].cpu().numpy()
         entries = legend(prediction, names, palette)
-        overlay = (image * (1 - opacity) + mask * opacity).astype(np.uint8)
-        _write(outputs.mask, mask)
+        overlay = _overlay(inferencer, image, sample, entries, opacity)
+        _write(outputs.mask, palette[prediction][..., ::-1])
         _write(outputs.overlay, draw_legend(overlay, entries))
         if outputs.labels:
             _write(outputs.labels, prediction.astype(label_dtype(len(names))))
