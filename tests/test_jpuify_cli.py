@@ -33,8 +33,6 @@ BAD_ARGUMENTS = {
                           'argument --output-stride: invalid choice: 4'),
     'tiny flops input': ([PSPNET, '{tmp}/out.py', '--flops', '8', '8'],
                          'argument --flops: 8x8 is too small'),
-    'bad cfg-options': ([PSPNET, '{tmp}/out.py', '--cfg-options', 'depth'],
-                        'argument --cfg-options'),
 }
 #: case -> (arguments, the error line): configs and checkpoints that cannot
 #: be converted
