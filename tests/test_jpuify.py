@@ -8,9 +8,10 @@ from mmengine.analysis import FlopAnalyzer
 from mmengine.config import ConfigDict
 
 from mmseg.registry import MODELS
-from mmseg_jpu.tools.jpuify import JpuifyError, jpuify_model, read_config
+from mmseg_jpu.tools.jpuify import JpuifyError, jpuify, jpuify_model
 from mmseg_jpu.tools.jpuify.levels import build_model
 from mmseg_jpu.tools.jpuify.mmseg_jpu_neck import mmseg_jpu_weights
+from mmseg_jpu.utils.config_loading import load_config
 
 PSPNET = 'pspnet/pspnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'
 DEEPLABV3PLUS = 'deeplabv3plus/deeplabv3plus_r50-d8_4xb4-80k_ade20k-512x512.py'
@@ -30,7 +31,7 @@ SIZE = (64, 64)
 
 
 def _model(name):
-    return read_config(f'mmseg::{name}').model
+    return load_config(f'mmseg::{name}').model
 
 
 def test_dilated_resnet_becomes_resnet_d32_plus_jpu():
@@ -169,9 +170,17 @@ def test_bad_source_models_are_refused_naming_the_field(change, message):
         jpuify_model(model)
 
 
-def test_missing_config_is_named():
+def test_missing_config_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='config not found'):
-        read_config('mmseg::nope/nope.py')
+        jpuify('mmseg::nope/nope.py', tmp_path / 'out.py')
+
+
+def test_cfg_options_change_the_source_config(tmp_path):
+    result = jpuify(
+        f'mmseg::{PSPNET}', tmp_path / 'out.py',
+        cfg_options={'model.backbone.depth': 101})
+    assert 'depth=101' in result.lines[1]
+    assert load_config(str(result.config)).model.backbone.depth == 101
 
 
 def test_mmseg_jpu_weights_give_the_same_feature_in_ours():

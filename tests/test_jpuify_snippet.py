@@ -8,10 +8,11 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmseg_jpu.tools.jpuify.config_file import MMSEG_CONFIGS
 from mmseg_jpu.tools.jpuify.levels import build_model
+from mmseg_jpu.utils.config_loading import scope_config_root
 from .conftest import REPO_ROOT
 
+MMSEG_CONFIGS = scope_config_root('mmseg')
 SECTION = '## Use JPU in your own configs'
 DILATED = [
     'pspnet/pspnet_r50-d8_4xb2-40k_cityscapes-512x1024.py',

@@ -5,23 +5,20 @@ JointPyramidUpsampling, every head reading what it read before (the deepest
 feature now being the JPU's). With --checkpoint, also write the source
 model's trained weights carried over, beside OUT_CONFIG, and name them in
 its load_from. Prints what changed."""
-import argparse
 import os
 from pathlib import Path
 
-from mmseg_jpu.tools.jpuify import (OUTPUT_STRIDES, JpuifyError, jpuify,
-                                    resolve_config)
+from mmseg_jpu.tools.cli import (ToolError, add_config_arguments, run,
+                                 tool_parser)
+from mmseg_jpu.tools.jpuify import OUTPUT_STRIDES, JpuifyError, jpuify
+from mmseg_jpu.utils.config_loading import config_path
+from mmseg_jpu.utils.quiet_logging import quiet_logging
 from mmseg_jpu.utils.weights_only_checkpoint_loader import CheckpointLoadError
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument(
-        'src_config',
-        help='source config: a file, or mmseg::<folder>/<name>.py in the '
-        "installed mmseg's configs")
+    parser = tool_parser(__doc__)
+    add_config_arguments(parser, 'src_config')
     parser.add_argument(
         'out_config',
         type=Path,
@@ -31,30 +28,40 @@ def parse_args():
         '--checkpoint',
         type=Path,
         help='checkpoint trained with SRC_CONFIG: its backbone and heads are '
-        'carried over, the new JPU neck is freshly initialised (None: write '
-        'the config only)')
+        'carried over, the new JPU neck is freshly initialised (without it: '
+        'write the config only)')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='random seed of the fresh initialisation of the new modules '
+        '(with --checkpoint)')
     parser.add_argument(
         '--output-stride',
         type=int,
         choices=OUTPUT_STRIDES,
-        help="stride of the JPU feature (None: the source's, 8 when its "
-        'dilated backbone keeps stride 32)')
+        help="stride of the JPU feature (without it: the source's, 8 when "
+        'its dilated backbone keeps stride 32)')
     parser.add_argument(
         '--flops',
         type=int,
         nargs=2,
         metavar=('H', 'W'),
         help='also count GFLOPs of both models at an HxW input, building '
-        'them on the CPU (None: not counted)')
+        'them on the CPU')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="also print mmengine's log (the new modules' initialisation)")
     args = parser.parse_args()
     check_args(parser, args)
-    return parser, args
+    return args
 
 
-def check_args(parser: argparse.ArgumentParser, args) -> None:
+def check_args(parser, args) -> None:
     """Refuse bad arguments with one line (exit status 2)."""
     try:
-        source = resolve_config(args.src_config)
+        source = config_path(args.src_config)
     except FileNotFoundError as error:
         parser.error(f'argument src_config: {error}')
     out = args.out_config
@@ -80,17 +87,19 @@ def check_args(parser: argparse.ArgumentParser, args) -> None:
 
 
 def main():
-    parser, args = parse_args()
+    args = parse_args()
+    if not args.verbose:
+        quiet_logging()
     try:
         result = jpuify(args.src_config, args.out_config, args.checkpoint,
                         args.output_stride,
-                        tuple(args.flops) if args.flops else None)
-    except (JpuifyError, CheckpointLoadError, FileNotFoundError,
-            OSError) as error:
-        parser.error(' '.join(str(error).split()))
+                        tuple(args.flops) if args.flops else None,
+                        args.cfg_options, args.seed)
+    except (JpuifyError, CheckpointLoadError, OSError) as error:
+        raise ToolError(' '.join(str(error).split())) from error
     print(f'{args.src_config} -> {result.config}')
     print('\n'.join(result.lines))
 
 
 if __name__ == '__main__':
-    main()
+    run(main, 'jpuify.py')

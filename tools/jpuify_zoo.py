@@ -3,29 +3,29 @@
 folder, how many dilated configs convert, are refused (with the reason) or
 fail; build and run a sample of the converted models beside their sources
 on a small image. Prints a Markdown table (docs/jpuify.md holds one)."""
-import argparse
 import sys
 from pathlib import Path
 
-from mmseg_jpu.tools.jpuify.zoo import (MMSEG_CONFIGS, markdown, run_text,
-                                        sweep, zoo_configs)
+from mmengine.utils import track_iter_progress
+
+from mmseg_jpu.tools.cli import run, tool_parser
+from mmseg_jpu.tools.jpuify.zoo import markdown, sweep, zoo_configs
+from mmseg_jpu.utils.quiet_logging import quiet_logging
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument(
         '--folders',
         nargs='+',
         metavar='FOLDER',
-        help="method folders of mmseg's configs to sweep (default: all)")
+        help="method folders of mmseg's configs to sweep (without it: all)")
     parser.add_argument(
         '--per-folder',
         type=int,
         metavar='N',
         help='convert only the first N dilated configs of each folder '
-        '(default: all)')
+        '(without it: all)')
     parser.add_argument(
         '--sample',
         type=int,
@@ -44,8 +44,8 @@ def parse_args():
     if args.folders:
         unknown = sorted(set(args.folders) - {p.parent.name for p in configs})
         if unknown:
-            parser.error(f'argument --folders: no such folder in '
-                         f'{MMSEG_CONFIGS}: {", ".join(unknown)}')
+            parser.error("argument --folders: no such folder in mmseg's "
+                         'configs: ' + ', '.join(unknown))
         configs = [p for p in configs if p.parent.name in args.folders]
     for name in ('per_folder', 'sample'):
         value = getattr(args, name)
@@ -58,16 +58,12 @@ def parse_args():
     return args, configs
 
 
-def _progress(entry) -> None:
-    run = f' ({run_text(entry)})' if entry.run else ''
-    print(f'{entry.folder}/{entry.name}: {entry.status}{run}',
-          file=sys.stderr)
-
-
 def main():
     args, configs = parse_args()
-    entries = sweep(configs, args.per_folder, args.sample, args.size,
-                    _progress)
+    quiet_logging()
+    entries = sweep(
+        track_iter_progress(configs, file=sys.stderr), args.per_folder,
+        args.sample, args.size)
     table = markdown(entries)
     print(table)
     if args.out:
@@ -75,4 +71,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run(main, 'jpuify_zoo.py', (OSError, ))

@@ -29,7 +29,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
     empty value): their help text says what happens without them."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default in (None, False, {}, [], ()):
+        if action.default is None or action.default is False or (
+                action.default in ({}, [], ())):  # not 0, which == False
             return action.help
         return super()._get_help_string(action)
 

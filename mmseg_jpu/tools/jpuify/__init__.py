@@ -8,13 +8,12 @@ backbone -> stride-32 class), :mod:`.heads` (which heads read features),
 :mod:`.mmseg_jpu_neck` (mmseg's own ``JPU`` as a source), :mod:`.levels`
 (channels and strides, probed on the meta device), :mod:`.checkpoint`
 (weights carried over), :mod:`.summary` (what changed), :mod:`.config_file`
-(reading and writing configs), :mod:`.zoo` (the sweep over mmseg's zoo).
+(reading and writing configs).
 """
-from .config_file import Conversion, jpuify, read_config, resolve_config
+from .config_file import Conversion, jpuify
 from .errors import JpuifyError
 from .model import OUTPUT_STRIDES, jpuify_model
 
 __all__ = [
-    'Conversion', 'JpuifyError', 'OUTPUT_STRIDES', 'jpuify', 'jpuify_model',
-    'read_config', 'resolve_config'
+    'Conversion', 'JpuifyError', 'OUTPUT_STRIDES', 'jpuify', 'jpuify_model'
 ]

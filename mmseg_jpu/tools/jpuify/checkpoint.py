@@ -27,7 +27,8 @@ from mmseg_jpu.utils.weights_only_checkpoint_loader import load_weights_only
 from .errors import JpuifyError
 from .heads import feature_heads, module_prefix
 from .levels import build_model
-from .mmseg_jpu_neck import DEFAULTS, MMSEG_JPU, MmsegJpu, mmseg_jpu_weights
+from .mmseg_jpu_neck import (DEFAULTS, MMSEG_JPU, fused_levels,
+                             mmseg_jpu_weights)
 
 State = Dict[str, torch.Tensor]
 LISTED_KEYS = 8
@@ -96,14 +97,19 @@ def check_fits(state: State, model_cfg: ConfigDict, path: Path) -> None:
                           '). Pass the checkpoint trained with this config')
 
 
-def carry(state: State, source: ConfigDict,
-          converted: ConfigDict) -> Tuple[State, CarryReport]:
-    """The converted model's state dict: carried tensors, the rest as a
-    fresh model initialises them."""
-    model = build_model(converted, meta=False)
+def carry(state: State,
+          source: ConfigDict,
+          converted: ConfigDict,
+          seed: int = 0) -> Tuple[State, CarryReport]:
+    """The converted model's state dict: the carried tensors, and the new
+    modules as a fresh model initialises them, from the random ``seed``
+    (the caller's random state is left as it was)."""
     retrained = _heads_with_new_input(source, converted)
-    for prefix in ('neck.', *retrained):  # their own init, as in training
-        model.get_submodule(prefix[:-1]).init_weights()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build_model(converted, meta=False)
+        for prefix in ('neck.', *retrained):  # their own init, as in training
+            model.get_submodule(prefix[:-1]).init_weights()
     target = model.state_dict()
     sources = {
         key: (key, state[key])
@@ -154,9 +160,9 @@ def _same_mmseg_jpu(source: ConfigDict, converted: ConfigDict) -> bool:
     neck = source.get('neck')
     if not isinstance(neck, dict) or neck.get('type') != MMSEG_JPU:
         return False
+    start, end = fused_levels(neck, len(neck.in_channels))
     ours = converted.neck
-    theirs = MmsegJpu(neck, len(neck.in_channels))
-    return (tuple(neck.in_channels)[theirs.start:theirs.end] == tuple(
+    return (tuple(neck.in_channels)[start:end] == tuple(
         ours.in_channels)[ours.start_level:])
 
 

@@ -12,17 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-import mmseg
-from mmengine.config import Config
-
+from mmseg_jpu.utils.config_loading import load_config
 from .checkpoint import carry, check_fits, read_state_dict, write_checkpoint
 from .errors import JpuifyError
 from .model import jpuify_model
 from .summary import summary_lines
 
-MMSEG_PREFIX = 'mmseg::'
-#: where both stacks install mmseg's configs
-MMSEG_CONFIGS = Path(mmseg.__file__).parent / '.mim' / 'configs'
 PLUGIN_IMPORTS = ['mmseg_jpu', 'mmseg_jpu.enable_weights_only_loading']
 LOAD_FROM = '{{{{ fileDirname }}}}/{name}'
 
@@ -35,57 +30,28 @@ class Conversion:
     lines: List[str] = field(default_factory=list)
 
 
-def resolve_config(source: str) -> Path:
-    """A config path, or ``mmseg::path`` inside the installed mmseg's
-    configs (both stacks install them under ``mmseg/.mim/configs``).
-
-    Raises:
-        FileNotFoundError: If there is no such file.
-    """
-    if source.startswith(MMSEG_PREFIX):
-        path = MMSEG_CONFIGS / source[len(MMSEG_PREFIX):]
-    else:
-        path = Path(source)
-    if not path.is_file():
-        raise FileNotFoundError(f'config not found: {path}')
-    return path
-
-
-def read_config(source: str, import_custom_modules: bool = True) -> Config:
-    """The source config, merged.
-
-    Raises:
-        FileNotFoundError: If there is no such file.
-        JpuifyError: If it cannot be read or its ``custom_imports`` fail.
-    """
-    path = resolve_config(source)
-    try:
-        return Config.fromfile(
-            str(path), import_custom_modules=import_custom_modules)
-    except ImportError as error:
-        raise JpuifyError(
-            f'{source}: its custom_imports cannot be imported '
-            f'({_first_line(error)}); install what it imports') from error
-    except Exception as error:  # a config is Python: any error can occur
-        raise JpuifyError(f'{source} cannot be read as an mmengine config: '
-                          f'{type(error).__name__}: {_first_line(error)}'
-                          ) from error
-
-
 def jpuify(source: str,
            out: Path,
            checkpoint: Optional[Path] = None,
            output_stride: Optional[int] = None,
-           flops_shape: Optional[Tuple[int, int]] = None) -> Conversion:
+           flops_shape: Optional[Tuple[int, int]] = None,
+           cfg_options: Optional[dict] = None,
+           seed: int = 0) -> Conversion:
     """Write the converted config of ``source`` to ``out``; with
     ``checkpoint``, also the converted checkpoint beside it (``out`` with
     the suffix ``.pth``), which the config's ``load_from`` names.
+
+    Args:
+        source (str): The source config: a file or ``mmseg::path``.
+        cfg_options (dict, optional): Settings merged into the source
+            config first (the parsed ``--cfg-options``).
+        seed (int): Random seed of the new modules' initialisation.
 
     Raises:
         FileNotFoundError: If ``source`` or ``checkpoint`` is missing.
         JpuifyError: If the config or the checkpoint cannot be converted.
     """
-    cfg = read_config(source)
+    cfg = _read(source, cfg_options)
     model = jpuify_model(cfg.model, output_stride)
     out = Path(out)
     result = Conversion(out, lines=summary_lines(cfg.model, model,
@@ -93,7 +59,7 @@ def jpuify(source: str,
     if checkpoint is not None:
         state = read_state_dict(Path(checkpoint))
         check_fits(state, cfg.model, Path(checkpoint))
-        carried, report = carry(state, cfg.model, model)
+        carried, report = carry(state, cfg.model, model, seed)
         result.checkpoint = report.path = out.with_suffix('.pth')
         cfg.load_from = LOAD_FROM.format(name=result.checkpoint.name)
         result.lines += report.lines()
@@ -106,13 +72,29 @@ def jpuify(source: str,
         write_checkpoint(
             carried, result.checkpoint,
             dict(jpuify=dict(source_config=source,
-                             source_checkpoint=Path(checkpoint).name)))
+                             source_checkpoint=Path(checkpoint).name,
+                             seed=seed)))
     out.write_text(_header(source) + cfg.pretty_text)
     return result
 
 
+def _read(source: str, cfg_options: Optional[dict]):
+    """The merged source config; an error of its Python (or of its
+    ``custom_imports``) as a :class:`JpuifyError`."""
+    try:
+        return load_config(source, cfg_options)
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # a config is Python: any error can occur
+        text = str(error).strip()
+        raise JpuifyError(
+            f'{source} cannot be read as an mmengine config: '
+            f'{type(error).__name__}: {text.splitlines()[0] if text else ""}'
+        ) from error
+
+
 def _header(source: str) -> str:
-    made_from = source if source.startswith(MMSEG_PREFIX) else Path(
+    made_from = source if '::' in source else Path(
         source).name  # no absolute path in the written config
     return (f"# Written by mmseg_jpu's tools/jpuify.py from\n# {made_from}:\n"
             '# its stride-32 backbone plus JointPyramidUpsampling, the heads '
@@ -144,7 +126,3 @@ def _with_plugin(custom_imports) -> dict:
         imports += [name for name in theirs if name not in imports]
     return dict(imports=imports, allow_failed_imports=False)
 
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

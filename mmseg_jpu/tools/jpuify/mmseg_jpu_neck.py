@@ -11,7 +11,7 @@ re-orders the channel blocks the dilation branches read, so a trained
 mmseg ``JPU`` computes the same feature in ours.
 """
 import re
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import torch
 from mmengine.config import ConfigDict
@@ -33,39 +33,22 @@ DEFAULTS = dict(
     norm_cfg=dict(type='BN'))
 
 
-class MmsegJpu:
-    """An mmseg ``JPU`` neck config, with its output layout.
+def fused_levels(neck: ConfigDict, num_inputs: int) -> Tuple[int, int]:
+    """``(start, end)``: the backbone outputs (positions) an mmseg ``JPU``
+    fuses; it outputs those from ``start`` to ``end - 2``, then the JPU
+    feature."""
+    end = neck.get('end_level', -1)
+    return neck.get('start_level', 0), num_inputs if end == -1 else end
 
-    Args:
-        neck (ConfigDict): ``model.neck`` of the source config.
-        num_inputs (int): Number of backbone outputs it receives.
-    """
 
-    def __init__(self, neck: ConfigDict, num_inputs: int):
-        self.neck = neck
-        self.start = neck.get('start_level', 0)
-        end = neck.get('end_level', -1)
-        self.end = num_inputs if end == -1 else end
-
-    @property
-    def num_outputs(self) -> int:
-        """The passed-through levels ``start .. end - 2``, then the JPU
-        feature."""
-        return self.end - self.start
-
-    def output_source(self, index: int) -> Optional[int]:
-        """The backbone output (position) behind neck output ``index``, or
-        ``None`` for the JPU feature."""
-        return None if index == self.num_outputs - 1 else self.start + index
-
-    def settings(self) -> dict:
-        """Our neck's arguments that keep this neck's behaviour."""
-        settings = {}
-        for ours, theirs in SETTINGS.items():
-            value = self.neck.get(theirs, DEFAULTS.get(theirs))
-            if value is not None:
-                settings[ours] = value
-        return settings
+def neck_settings(neck: ConfigDict) -> dict:
+    """Our neck's arguments that keep an mmseg ``JPU``'s behaviour."""
+    settings = {}
+    for ours, theirs in SETTINGS.items():
+        value = neck.get(theirs, DEFAULTS.get(theirs))
+        if value is not None:
+            settings[ours] = value
+    return settings
 
 
 def mmseg_jpu_weights(state: Dict[str, torch.Tensor],

@@ -16,12 +16,11 @@ from typing import List, Optional, Sequence
 
 from mmengine.config import ConfigDict
 
-from .backbones import (Stride32Family, family_of, is_dilated,
-                        refuse_undilated)
+from .backbones import check_convertible, is_dilated, refuse_undilated, stride32
 from .errors import JpuifyError
 from .heads import feature_heads, rewire
 from .levels import Level, backbone_levels
-from .mmseg_jpu_neck import MMSEG_JPU, MmsegJpu
+from .mmseg_jpu_neck import MMSEG_JPU, fused_levels, neck_settings
 
 SEGMENTORS = ('EncoderDecoder', 'CascadeEncoderDecoder')
 #: output strides the JPU can recover (it fuses at least two strides)
@@ -43,93 +42,75 @@ def jpuify_model(model: ConfigDict,
     Raises:
         JpuifyError: If the model cannot be converted, saying why.
     """
-    family = _check_source(model, output_stride)
+    _check_source(model, output_stride)
     backbone = model.backbone
     levels = backbone_levels(backbone)
-    stages = backbone_levels(family.all_stages(backbone))
+    stages = backbone_levels(stride32(backbone))
     if _has_mmseg_jpu(model):
-        source = _MmsegJpuSource(model.neck, levels)
+        start, end = fused_levels(model.neck, len(levels))
+        used = levels[:end]
+        # the source heads read the levels start .. end - 2, then the JPU
+        reads = [level.stage for level in used[start:end - 1]] + [None]
+        default_stride = used[start].stride
+        settings = neck_settings(model.neck)
     else:
-        source = _NecklessSource(levels, stages[-1])
-    stride = output_stride or source.default_output_stride()
+        used = levels
+        reads = _neckless_reads(levels, stages[-1])
+        default_stride = levels[-1].stride
+        if default_stride not in OUTPUT_STRIDES:  # a dilated stride-32 one
+            default_stride = OUTPUT_STRIDES[0]
+        settings = _neck_settings(backbone, stages[-1].channels)
+    stride = output_stride or default_stride
     fused = [_deepest_at(stages, s) for s in _strides_from(stride)]
-    new = sorted({level.stage for level in source.used} | set(fused))
+    new = sorted({level.stage for level in used} | set(fused))
     channels = {level.stage: level.channels for level in stages}
     strides = {level.stage: level.stride for level in stages}
-    neck_settings = source.neck_settings(backbone, channels[new[-1]])
 
     model = copy.deepcopy(model)
-    model.backbone = family.stride32(backbone, new)
+    model.backbone = stride32(backbone, new)
     model.neck = ConfigDict(
         type='JointPyramidUpsampling',
         in_channels=tuple(channels[s] for s in new),
         start_level=next(i for i, s in enumerate(new) if strides[s] >= stride),
-        **neck_settings)
+        **settings)
 
-    def new_index(i: int) -> int:
-        stage = source.stage_read(i)
-        return len(new) if stage is None else new.index(stage)
+    def new_index(i: int) -> int:  # the JPU feature comes after the levels
+        return len(new) if reads[i] is None else new.index(reads[i])
 
     for name, head in feature_heads(model):
-        rewire(name, head, source.num_outputs, new_index)
+        rewire(name, head, len(reads), new_index)
     if model.type == 'CascadeEncoderDecoder':
         _cascade_at_output_stride(
             model, [strides[s] for s in new], stride,
-            neck_settings['width'] * len(neck_settings['dilations']))
+            settings['width'] * len(settings['dilations']))
     return model
 
 
-class _NecklessSource:
-    """A dilated backbone whose outputs the heads read directly; the
-    deepest one becomes the JPU feature."""
-
-    def __init__(self, levels: List[Level], last_stage: Level):
-        if levels[-1].stage != last_stage.stage:
-            raise JpuifyError(
-                'model.backbone.out_indices does not include the last stage '
-                f'({last_stage.stage}): jpuify replaces the feature of the '
-                'last stage with the JPU feature. Add it to out_indices')
-        self.used = levels
-        self.num_outputs = len(levels)
-
-    def default_output_stride(self) -> int:
-        stride = self.used[-1].stride
-        return stride if stride in OUTPUT_STRIDES else OUTPUT_STRIDES[0]
-
-    def stage_read(self, index: int) -> Optional[int]:
-        stage = self.used[index].stage
-        return None if stage == self.used[-1].stage else stage
-
-    def neck_settings(self, backbone: ConfigDict, last_channels: int) -> dict:
-        branches = len(JPU_DILATIONS)
-        if last_channels % branches:
-            raise JpuifyError(
-                f'the last stage has {last_channels} channels, which the '
-                f'{branches} JPU branches cannot split evenly (the JPU '
-                'feature must keep the channels the heads read)')
-        return dict(
-            width=last_channels // branches,
-            dilations=JPU_DILATIONS,
-            norm_cfg=backbone.get('norm_cfg', dict(type='BN')))
+def _neckless_reads(levels: List[Level],
+                    last_stage: Level) -> List[Optional[int]]:
+    """The stage each output of a dilated backbone comes from, ``None`` for
+    the last one, which the JPU feature replaces."""
+    if levels[-1].stage != last_stage.stage:
+        raise JpuifyError(
+            'model.backbone.out_indices does not include the last stage '
+            f'({last_stage.stage}): jpuify replaces the feature of the '
+            'last stage with the JPU feature. Add it to out_indices')
+    return [level.stage for level in levels[:-1]] + [None]
 
 
-class _MmsegJpuSource:
-    """A stride-32 (dilated) backbone followed by mmseg's ``JPU``."""
-
-    def __init__(self, neck: ConfigDict, levels: List[Level]):
-        self.jpu = MmsegJpu(neck, len(levels))
-        self.used = levels[:self.jpu.end]
-        self.num_outputs = self.jpu.num_outputs
-
-    def default_output_stride(self) -> int:
-        return self.used[self.jpu.start].stride
-
-    def stage_read(self, index: int) -> Optional[int]:
-        position = self.jpu.output_source(index)
-        return None if position is None else self.used[position].stage
-
-    def neck_settings(self, backbone: ConfigDict, last_channels: int) -> dict:
-        return self.jpu.settings()
+def _neck_settings(backbone: ConfigDict, last_channels: int) -> dict:
+    """The JPU's settings for a source without a neck: the JPU feature has
+    the channels of the last stage, which the heads read."""
+    branches = len(JPU_DILATIONS)
+    if last_channels % branches:
+        raise JpuifyError(
+            f'the last stage has {last_channels} channels, which the '
+            f'{branches} JPU branches cannot split evenly (the JPU feature '
+            'must keep the channels the heads read)')
+    return dict(
+        width=last_channels // branches,
+        dilations=JPU_DILATIONS,
+        norm_cfg=backbone.get('norm_cfg', dict(type='BN')))
 
 
 def _cascade_at_output_stride(model: ConfigDict, strides: List[int],
@@ -148,22 +129,25 @@ def _cascade_at_output_stride(model: ConfigDict, strides: List[int],
             head.in_channels = jpu_channels
 
 
-def _check_source(model: ConfigDict,
-                  output_stride: Optional[int]) -> Stride32Family:
-    """The family of the source's backbone, if jpuify can convert it."""
+def _check_source(model: ConfigDict, output_stride: Optional[int]) -> None:
+    """Raise, saying why, unless jpuify can convert the source model."""
     if not has_dilation_to_replace(model):
         refuse_undilated(model.get('backbone') or ConfigDict())
-    family = family_of(model.backbone)
-    _check_segmentor(model)
-    if model.get('neck') and not _has_mmseg_jpu(model):
+    check_convertible(model.backbone)
+    if model.get('type') not in SEGMENTORS:
         raise JpuifyError(
-            f'model.neck is {_type_name(model.neck)}: jpuify adds a '
+            f'segmentor {model.get("type")!r} is not one of {SEGMENTORS}: '
+            'jpuify rewires the heads of these only')
+    if model.get('neck') and not _has_mmseg_jpu(model):
+        neck = (repr(model.neck.get('type')) if isinstance(model.neck, dict)
+                else 'a list of necks')
+        raise JpuifyError(
+            f'model.neck is {neck}: jpuify adds a '
             'JointPyramidUpsampling neck and cannot combine it with another '
             'neck. Remove the neck from the source config, or convert by hand')
     if output_stride not in (None, *OUTPUT_STRIDES):
         raise JpuifyError(f'output stride {output_stride} is not one of '
                           f'{OUTPUT_STRIDES}')
-    return family
 
 
 def has_dilation_to_replace(model: ConfigDict) -> bool:
@@ -175,13 +159,6 @@ def has_dilation_to_replace(model: ConfigDict) -> bool:
 def _has_mmseg_jpu(model: ConfigDict) -> bool:
     neck = model.get('neck')
     return isinstance(neck, dict) and neck.get('type') == MMSEG_JPU
-
-
-def _check_segmentor(model: ConfigDict) -> None:
-    if model.get('type') not in SEGMENTORS:
-        raise JpuifyError(
-            f'segmentor {model.get("type")!r} is not one of {SEGMENTORS}: '
-            'jpuify rewires the heads of these only')
 
 
 def _strides_from(stride: int) -> List[int]:
@@ -199,8 +176,3 @@ def _deepest_at(stages: Sequence[Level], stride: int) -> int:
             f'(its stages: {[level.stride for level in stages]})')
     return found[-1]
 
-
-def _type_name(neck) -> str:
-    if isinstance(neck, dict):
-        return repr(neck.get('type'))
-    return 'a list of necks'

@@ -6,18 +6,21 @@ import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 import torch
 from mmengine.config import Config
 
-from .config_file import MMSEG_CONFIGS, jpuify, read_config
+from mmseg_jpu.utils.config_loading import load_config, scope_config_root
+from .config_file import jpuify
 from .errors import JpuifyError
 from .levels import build_model
 from .model import has_dilation_to_replace, jpuify_model
 
 CONVERTED, REFUSED, FAILED, NOT_DILATED = ('converted', 'refused', 'failed',
                                            'not dilated')
+SAME_SHAPE = 'same shape'
+NEITHER_RUNS = 'neither model runs here'
 
 
 @dataclass
@@ -27,29 +30,15 @@ class ZooEntry:
     name: str
     status: str
     reason: str = ''
-    #: for a sampled converted config: the result of building and running
-    #: both models (None when not sampled)
-    run: Optional['SampleRun'] = None
+    #: for a sampled converted config: both models' logits shapes (or why
+    #: one did not run), in words (None when not sampled)
+    run: Optional[str] = None
 
 
-@dataclass
-class SampleRun:
-    """Logits of the source and the converted model on one image, or why
-    one of them did not run."""
-    size: int
-    source_shape: tuple = ()
-    converted_shape: tuple = ()
-    source_error: str = ''
-    error: str = ''
-
-    @property
-    def same_shape(self) -> bool:
-        return bool(self.converted_shape) and (self.source_shape
-                                               == self.converted_shape)
-
-
-def zoo_configs(root: Path = MMSEG_CONFIGS) -> List[Path]:
-    """Every runnable config under ``root`` (``_base_`` files left out)."""
+def zoo_configs(root: Optional[Path] = None) -> List[Path]:
+    """Every runnable config under ``root`` (default: the installed mmseg's
+    configs), ``_base_`` files left out."""
+    root = root or scope_config_root('mmseg')
     return sorted(p for p in root.rglob('*.py')
                   if '_base_' not in p.parts and '__pycache__' not in p.parts)
 
@@ -57,9 +46,7 @@ def zoo_configs(root: Path = MMSEG_CONFIGS) -> List[Path]:
 def sweep(configs: Iterable[Path],
           per_folder: Optional[int] = None,
           sample: int = 1,
-          size: int = 64,
-          progress: Callable[[ZooEntry], None] = lambda entry: None
-          ) -> List[ZooEntry]:
+          size: int = 64) -> List[ZooEntry]:
     """Convert each config; build and run the first ``sample`` converted
     configs of each folder at ``size`` x ``size``.
 
@@ -81,7 +68,6 @@ def sweep(configs: Iterable[Path],
             run[folder] += 1
             entry.run = sample_run(path, size)
         entries.append(entry)
-        progress(entry)
     return entries
 
 
@@ -89,7 +75,7 @@ def _convert(path: Path) -> ZooEntry:
     folder, name = path.parent.name, path.name
     try:
         # the dict is enough to convert; building needs the imports
-        cfg = read_config(str(path), import_custom_modules=False)
+        cfg = load_config(str(path), import_custom_modules=False)
         if not has_dilation_to_replace(cfg.model):
             return ZooEntry(folder, name, NOT_DILATED)
         jpuify_model(cfg.model)
@@ -100,22 +86,34 @@ def _convert(path: Path) -> ZooEntry:
     return ZooEntry(folder, name, CONVERTED)
 
 
-def sample_run(path: Path, size: int) -> SampleRun:
+def sample_run(path: Path, size: int) -> str:
     """Run the source and the converted model (written to a file and read
-    back, as a user would) on one ``size`` x ``size`` image."""
-    run = SampleRun(size)
-    try:
-        run.source_shape = _logits_shape(read_config(str(path)).model, size)
-    except Exception as error:  # e.g. an mmcv op missing from this install
-        run.source_error = _error_text(error)
-    try:
+    back, as a user would) on one ``size`` x ``size`` image; the logits
+    shapes, or why a model did not run (e.g. an mmcv op missing from this
+    install), in words."""
+
+    def converted_model():
         with tempfile.TemporaryDirectory() as folder:
             written = jpuify(str(path), Path(folder) / 'converted.py').config
-            converted = Config.fromfile(str(written))
-        run.converted_shape = _logits_shape(converted.model, size)
-    except Exception as error:  # the sweep reports every failure
-        run.error = _error_text(error)
-    return run
+            return Config.fromfile(str(written)).model
+
+    shapes = []
+    for model in (lambda: load_config(str(path)).model, converted_model):
+        try:
+            shapes.append(_logits_shape(model(), size))
+        except Exception as error:  # the sweep reports every failure
+            shapes.append(_error_text(error))
+    source, converted = shapes
+    if isinstance(converted, str):
+        return (f'{NEITHER_RUNS}: {source}'
+                if converted == source else f'converted model failed: '
+                f'{converted}')
+    if isinstance(source, str):
+        return f'{converted}; the source does not run here: {source}'
+    if source == converted:
+        return f'{source} -> {converted}, {SAME_SHAPE}'
+    return (f'{source} -> {converted}, output stride {size // source[-1]} '
+            f'-> {size // converted[-1]}')
 
 
 def _logits_shape(model_cfg, size: int) -> tuple:
@@ -151,7 +149,7 @@ def markdown(entries: List[ZooEntry]) -> str:
         if not dilated:
             continue
         totals.update(counts)
-        runs = '; '.join(run_text(e) for e in items if e.run)
+        runs = '; '.join(f'`{e.name[:-3]}`: {e.run}' for e in items if e.run)
         rows.append(f'| {folder} | {dilated} | {counts[CONVERTED]} | '
                     f'{counts[REFUSED]} | {counts[FAILED]} | {runs} |')
     total_dilated = sum(totals[s] for s in (CONVERTED, REFUSED, FAILED))
@@ -167,22 +165,3 @@ def markdown(entries: List[ZooEntry]) -> str:
         text += '\n' + '\n'.join(f'- {folder}, {status}: {reason}'
                                  for folder, status, reason in reasons) + '\n'
     return text
-
-
-def run_text(entry: ZooEntry) -> str:
-    """The sample run of a config, in words."""
-    run = entry.run
-    if run.error and run.source_error:
-        result = f'neither model runs here: {run.source_error}'
-    elif run.error:
-        result = f'converted model failed: {run.error}'
-    elif run.source_error:
-        result = (f'{run.converted_shape}; the source does not run here: '
-                  f'{run.source_error}')
-    elif run.same_shape:
-        result = f'{run.source_shape} -> {run.converted_shape}, same shape'
-    else:
-        result = (f'{run.source_shape} -> {run.converted_shape}, output '
-                  f'stride {run.size // run.source_shape[-1]} -> '
-                  f'{run.size // run.converted_shape[-1]}')
-    return f'`{entry.name[:-3]}`: {result}'
