@@ -3,9 +3,11 @@
 (``tools/dist_train.sh``, ``tools/dist_test.sh``: torchrun + mmseg's tools
 with the plugin) on 2 CPU processes (gloo), as CI runs them."""
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,49 @@ def test_dist_test_on_two_processes_gives_the_one_process_miou(
     metrics = [read_test_metrics(tmp_path / run) for run in ('one', 'two')]
     assert metrics[0]['mIoU'] == pytest.approx(metrics[1]['mIoU'], abs=0.01)
     assert metrics[0]['aAcc'] == pytest.approx(metrics[1]['aAcc'], abs=0.01)
+
+
+def _rank_pids(work_dir: Path) -> list:
+    """The training processes (not torchrun's agent) writing to
+    ``work_dir``."""
+    pids = []
+    for entry in Path('/proc').iterdir():
+        try:
+            command = (entry / 'cmdline').read_bytes().split(b'\0')
+        except OSError:
+            continue
+        words = [w.decode(errors='replace') for w in command]
+        if (str(TOOLS / 'train.py') in words and str(work_dir) in words
+                and 'torch.distributed.run' not in words):
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_killing_one_rank_then_resuming_completes(syncbn_config, tmp_path):
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=_free_port(),
+               PYTHON=sys.executable)
+    command = ['bash', TOOLS / 'dist_train.sh', syncbn_config, 2,
+               *short_run(tmp_path, 1000)]
+    run = subprocess.Popen([str(c) for c in command], cwd=REPO_ROOT, env=env,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + TIMEOUT_S
+    while not (tmp_path / 'iter_2.pth').exists():
+        assert run.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+    os.kill(_rank_pids(tmp_path)[-1], signal.SIGKILL)
+    # torchrun stops the other rank and fails: no hang
+    assert run.wait(timeout=TIMEOUT_S) != 0
+    assert not _rank_pids(tmp_path)
+
+    last = Path((tmp_path / 'last_checkpoint').read_text().strip())
+    done = torch.load(last, weights_only=False)['meta']['iter']
+    # resumed on one process: another total batch, said in one line
+    resumed = run_tool(sys.executable, TOOLS / 'train.py', syncbn_config,
+                       *short_run(tmp_path, done + 2), '--resume')
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert (tmp_path / f'iter_{done + 2}.pth').is_file()
+    warning = ('resuming a run of 2 process(es) x 8 images = 16 images per '
+               'iteration with 1 x 8 = 8')
+    assert warning in resumed.stdout + resumed.stderr
+    assert warning in max(tmp_path.glob('*/*.log')).read_text()

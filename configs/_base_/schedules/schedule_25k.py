@@ -45,4 +45,6 @@ default_hooks = dict(
     data_check=dict(type='SegDataCheckHook'),
     # stop at the first NaN/inf loss or gradient, before the update, naming
     # the loss terms: the last good checkpoint stays the last one
-    divergence_check=dict(type='DivergenceCheckHook'))
+    divergence_check=dict(type='DivergenceCheckHook'),
+    # --resume with another total batch (processes x batch size) says so
+    resume_batch_check=dict(type='ResumeBatchCheckHook'))
