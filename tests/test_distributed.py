@@ -2,6 +2,7 @@
 """Distributed training and testing with the shipped scripts
 (``tools/dist_train.sh``, ``tools/dist_test.sh``: torchrun + mmseg's tools
 with the plugin) on 2 CPU processes (gloo), as CI runs them."""
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, read_test_metrics
 
 pytestmark = pytest.mark.slow  # several processes each
 TOOLS = REPO_ROOT / 'tools'
+TESTS = Path(__file__).resolve().parent
 #: a run of more than this is a hang
 TIMEOUT_S = 600
 
@@ -27,14 +29,23 @@ def _free_port() -> str:
         return str(sock.getsockname()[1])
 
 
-def run_tool(*command, **popen) -> subprocess.CompletedProcess:
-    """``command`` from the repository root on a free port, one OpenMP
-    thread per process, the venv's Python for the scripts."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=_free_port(),
-               PYTHON=sys.executable)
-    return subprocess.run([str(c) for c in command], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=TIMEOUT_S,
-                          **popen)
+def _env() -> dict:
+    """A free port, one OpenMP thread per process, this Python for the
+    scripts, the tests folder importable (:class:`RankDigestHook`)."""
+    return dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PORT=_free_port(),
+        PYTHON=sys.executable,
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(TESTS), os.environ.get('PYTHONPATH')])))
+
+
+def run_tool(*command) -> subprocess.CompletedProcess:
+    """``command`` from the repository root, output captured."""
+    return subprocess.run([str(c) for c in command], cwd=REPO_ROOT,
+                          env=_env(), capture_output=True, text=True,
+                          timeout=TIMEOUT_S)
 
 
 def short_run(work_dir: Path, iters: int = 4, *extra) -> list:
@@ -48,10 +59,14 @@ def short_run(work_dir: Path, iters: int = 4, *extra) -> list:
 
 @pytest.fixture(scope='module')
 def syncbn_config(tmp_path_factory) -> Path:
-    """The quickstart config with SyncBN in every layer, as the zoo's."""
+    """The quickstart config with SyncBN in every layer, as the zoo's, and
+    :class:`RankDigestHook`."""
     path = tmp_path_factory.mktemp('config') / 'tiny_syncbn.py'
     path.write_text(
         f"_base_ = ['{TINY_PASCAL_CONTEXT_CONFIG}']\n"
+        'custom_imports = dict(imports=[\'mmseg_jpu\', '
+        "'mmseg_jpu.enable_weights_only_loading', 'rank_digest_hook'])\n"
+        "custom_hooks = [dict(type='RankDigestHook')]\n"
         "norm_cfg = dict(type='SyncBN', requires_grad=True)\n"
         'model = dict(backbone=dict(norm_cfg=norm_cfg), '
         'neck=dict(norm_cfg=norm_cfg), decode_head=dict(norm_cfg=norm_cfg), '
@@ -81,6 +96,15 @@ def test_dist_train_trains_a_syncbn_config_on_two_cpu_processes(trained):
     assert sorted(p.name for p in work_dir.glob('*.pth')) == [
         'iter_2.pth', 'iter_4.pth'
     ]
+    ranks = [
+        json.loads((work_dir / f'rank{r}.json').read_text()) for r in (0, 1)
+    ]
+    assert [r['world_size'] for r in ranks] == [2, 2]
+    assert [r['iter'] for r in ranks] == [4, 4]
+    # each rank trained on its own shard of the data ...
+    assert ranks[0]['last_loss'] != ranks[1]['last_loss']
+    # ... and DDP kept the parameters identical
+    assert ranks[0]['digest'] == ranks[1]['digest']
     checkpoint = torch.load(work_dir / 'iter_4.pth', weights_only=False)
     assert checkpoint['meta']['iter'] == 4
     assert not any('SyncBatchNorm' in type(v).__name__
@@ -120,11 +144,9 @@ def _rank_pids(work_dir: Path) -> list:
 
 
 def test_killing_one_rank_then_resuming_completes(syncbn_config, tmp_path):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=_free_port(),
-               PYTHON=sys.executable)
     command = ['bash', TOOLS / 'dist_train.sh', syncbn_config, 2,
                *short_run(tmp_path, 1000)]
-    run = subprocess.Popen([str(c) for c in command], cwd=REPO_ROOT, env=env,
+    run = subprocess.Popen([str(c) for c in command], cwd=REPO_ROOT, env=_env(),
                            stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + TIMEOUT_S
