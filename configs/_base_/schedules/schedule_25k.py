@@ -27,7 +27,8 @@ train_cfg = dict(
     type='DataCheckedIterBasedTrainLoop', max_iters=25000, val_interval=2500)
 val_cfg = dict(type='DataCheckedValLoop')
 test_cfg = dict(type='DataCheckedTestLoop')
-# `--auto-scale-lr` rescales lr when the total batch differs from 16.
+# --cfg-options auto_scale_lr.enable=True scales lr by the total batch
+# (processes x batch_size) over 16.
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
@@ -45,4 +46,6 @@ default_hooks = dict(
     data_check=dict(type='SegDataCheckHook'),
     # stop at the first NaN/inf loss or gradient, before the update, naming
     # the loss terms: the last good checkpoint stays the last one
-    divergence_check=dict(type='DivergenceCheckHook'))
+    divergence_check=dict(type='DivergenceCheckHook'),
+    # --resume with another total batch (processes x batch size) says so
+    resume_batch_check=dict(type='ResumeBatchCheckHook'))
