@@ -78,6 +78,14 @@ FORWARDS = {
     'tools/install_classic.sh': None,
 }
 MIM_TOOLS = {'train': 'train.py', 'test': 'test.py'}
+#: our scripts that run mmseg's tool of this name, with its arguments
+MMSEG_FORWARDS = {
+    'tools/train.py': 'train.py',
+    'tools/test.py': 'test.py',
+    'tools/dist_train.sh': 'train.py',
+    'tools/dist_test.sh': 'test.py',
+    'tools/slurm_train.sh': 'train.py',
+}
 
 
 class Command(NamedTuple):
@@ -226,10 +234,13 @@ def mim_flags(command: str) -> frozenset:
         for opt in param.opts if opt.startswith('-')
     } | {'--help'}
     if command in MIM_TOOLS:
-        tool = (Path(mmseg.__file__).parent / '.mim' / 'tools' /
-                MIM_TOOLS[command])
-        flags |= script_flags(tool)
+        flags |= script_flags(mmseg_tool(MIM_TOOLS[command]))
     return frozenset(flags)
+
+
+def mmseg_tool(name: str) -> Path:
+    import mmseg
+    return Path(mmseg.__file__).parent / '.mim' / 'tools' / name
 
 
 # ---------------------------------------------------------------- checks
@@ -286,6 +297,9 @@ def script_problems(script: str, args: List[str]) -> List[str]:
     if not path.is_file():
         return [f'no such script in the repository: {script}']
     problems = [p for word in args for p in file_problems(word)]
+    if script in MMSEG_FORWARDS:
+        return problems + flag_problems(
+            args, script_flags(mmseg_tool(MMSEG_FORWARDS[script])), script)
     target = FORWARDS.get(script, script)
     if target is not None and target.startswith('tools/') \
             and target.endswith('.py'):
