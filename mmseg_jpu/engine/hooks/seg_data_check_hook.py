@@ -9,6 +9,7 @@ from torch.utils.data import Dataset
 from mmseg.registry import HOOKS
 from ...datasets.dataset_check import (label_range, labels_outside,
                                        leaf_datasets, listing)
+from ..rank_errors import raise_on_every_rank
 from .segmentor_check_hook import unwrap_segmentor
 
 
@@ -43,15 +44,15 @@ class SegDataCheckHook(Hook):
         self._checked_datasets: Set[int] = set()
 
     def before_train(self, runner) -> None:
-        self._check_files(runner.train_dataloader.dataset)
+        self._check_files(runner, runner.train_dataloader.dataset)
         if runner.val_loop is not None:
-            self._check_files(runner.val_dataloader.dataset)
+            self._check_files(runner, runner.val_dataloader.dataset)
 
     def before_val(self, runner) -> None:
-        self._check_files(runner.val_dataloader.dataset)
+        self._check_files(runner, runner.val_dataloader.dataset)
 
     def before_test(self, runner) -> None:
-        self._check_files(runner.test_dataloader.dataset)
+        self._check_files(runner, runner.test_dataloader.dataset)
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch: Optional[dict] = None) -> None:
@@ -65,20 +66,35 @@ class SegDataCheckHook(Hook):
                          data_batch: Optional[dict] = None) -> None:
         self._check_labels(runner, data_batch)
 
-    def _check_files(self, dataset: Dataset) -> None:
-        for leaf in leaf_datasets(dataset):
-            if id(leaf) not in self._checked_datasets:
-                _check_dataset_files(leaf)
-                self._checked_datasets.add(id(leaf))
+    def _check_files(self, runner, dataset: Dataset) -> None:
+        """Rank 0 checks the files of each dataset once; every rank stops
+        with its message."""
+        leaves = [
+            leaf for leaf in leaf_datasets(dataset)
+            if id(leaf) not in self._checked_datasets
+        ]
+        self._checked_datasets.update(map(id, leaves))
+
+        def check():
+            if runner.rank == 0:
+                for leaf in leaves:
+                    _check_dataset_files(leaf)
+
+        raise_on_every_rank(check, runner.logger)
 
     @staticmethod
     def _check_labels(runner, data_batch: Optional[dict]) -> None:
-        if not data_batch:
-            return
+        """Each rank checks its batch; every rank stops with the message
+        of the first rank whose batch has a label out of range."""
         head = unwrap_segmentor(runner.model).decode_head
-        for sample in _flat(data_batch.get('data_samples', [])):
-            if 'gt_sem_seg' in sample:
-                _check_label_range(sample, *label_range(head))
+        samples = _flat((data_batch or {}).get('data_samples', []))
+
+        def check():
+            for sample in samples:
+                if 'gt_sem_seg' in sample:
+                    _check_label_range(sample, *label_range(head))
+
+        raise_on_every_rank(check, runner.logger)
 
 
 def _flat(samples: Sequence) -> Iterator:
