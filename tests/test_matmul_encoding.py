@@ -50,7 +50,7 @@ def test_fastfcn_enc_head_with_a_3x3_bottleneck_computes_enc_head():
                                        atol=1e-4)
 
 
-def test_fastfcn_enc_head_builds_only_its_own_bottleneck():
+def test_fastfcn_enc_head_has_only_its_own_bottleneck():
     common = dict(in_channels=[32, 64, 128], in_index=(0, 1, 2), channels=32,
                   num_codes=4, num_classes=5)
     head = MODELS.build(dict(type='FastFCNEncHead', **common))

@@ -53,7 +53,7 @@ class TrainProgressBarHook(Hook):
             for hook in runner.hooks)
         loop = runner.train_loop
         validates = (
-            getattr(runner, '_val_loop', None) is not None
+            runner.val_loop is not None
             and getattr(loop, 'val_interval', 0) > 0
             and done >= getattr(loop, 'val_begin', 1)
             and done % loop.val_interval == 0)

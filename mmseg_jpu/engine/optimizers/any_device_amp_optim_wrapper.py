@@ -64,7 +64,9 @@ class AnyDeviceAmpOptimWrapper(AmpOptimWrapper):
                  loss_scale: Union[str, float, dict] = 'dynamic',
                  dtype: Optional[Union[str, torch.dtype]] = None,
                  **kwargs) -> None:
-        # AmpOptimWrapper.__init__ refuses to run without an accelerator.
+        # AmpOptimWrapper.__init__ (mmengine 0.10.7 and 0.10.12) asserts a
+        # GPU, NPU, MLU or MUSA and builds a CUDA GradScaler, so the
+        # attributes it sets are set here for the training device.
         OptimWrapper.__init__(self, **kwargs)
         self.device_type = get_device()
         self.cast_dtype = _autocast_dtype(dtype, self.device_type)

@@ -21,6 +21,15 @@ def mmseg_stem_key(key: str) -> str:
     return key[:match.start()] + f'stem.{index}.' + key[match.end():]
 
 
+def rename_mmpretrain_stem(module, state_dict, prefix, *args) -> None:
+    """Load-state-dict pre-hook: rename the module's mmpretrain deep-stem
+    keys (under ``prefix``) in ``state_dict`` to mmseg's layout."""
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        renamed = prefix + mmseg_stem_key(key[len(prefix):])
+        if renamed != key:
+            state_dict[renamed] = state_dict.pop(key)
+
+
 @MODELS.register_module()
 class ResNetD32(ResNet):
     """ResNet with output stride 32 and no dilation, as FastFCN uses it.
@@ -71,11 +80,5 @@ class ResNetD32(ResNet):
             out_indices=out_indices,
             deep_stem=deep_stem,
             **kwargs)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         if self.deep_stem:
-            for key in [k for k in state_dict if k.startswith(prefix)]:
-                renamed = prefix + mmseg_stem_key(key[len(prefix):])
-                if renamed != key:
-                    state_dict[renamed] = state_dict.pop(key)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+            self.register_load_state_dict_pre_hook(rename_mmpretrain_stem)

@@ -31,12 +31,11 @@ class KSACHead(BaseDecodeHead):
     1x1 branch complete the module; the fused branches go through the 3x3
     ``bottleneck`` ConvModule and ``cls_seg``.
 
-    What the paper says and what is chosen here: the abstract (the only
-    text of the paper we had) says that with separate kernels the
-    parameters grow linearly with the number of branches, that sharing
-    saves about a third of DeepLabV3+'s parameters (MobileNetV2) and that
-    KSAC, unlike ASPP, gains from larger rates; it does not say how the
-    branches are fused, so the fusion is an option:
+    The paper's abstract says that with separate kernels the parameters
+    grow linearly with the number of branches, that sharing saves about a
+    third of DeepLabV3+'s parameters (MobileNetV2) and that KSAC, unlike
+    ASPP, gains from larger rates. It does not say how the branches are
+    fused, so the fusion is an option:
 
     - ``'sum'`` (default): the atrous branches (each after its own norm and
       activation) are summed into one map, which is concatenated with the
