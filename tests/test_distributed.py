@@ -169,3 +169,35 @@ def test_killing_one_rank_then_resuming_completes(syncbn_config, tmp_path):
                'iteration with 1 x 8 = 8')
     assert warning in resumed.stdout + resumed.stderr
     assert warning in max(tmp_path.glob('*/*.log')).read_text()
+
+
+def test_a_diverging_run_stops_every_rank_with_the_message_in_the_log(
+        syncbn_config, tmp_path):
+    start = time.monotonic()
+    result = run_tool('bash', TOOLS / 'dist_train.sh', syncbn_config, 2,
+                      *short_run(tmp_path, 20,
+                                 'optim_wrapper.optimizer.lr=1e8'))
+    assert result.returncode != 0
+    assert time.monotonic() - start < TIMEOUT_S
+    output = result.stdout + result.stderr
+    stop = 'training stopped at iteration'
+    # both ranks stopped on the same error, not one on a hang or a kill
+    assert output.count(f'TrainingDivergedError: {stop}') >= 2, output[-3000:]
+    log = max(tmp_path.glob('*/*.log')).read_text()
+    assert f'TrainingDivergedError: {stop}' in log
+    # no checkpoint of the diverged model
+    for path in tmp_path.glob('iter_*.pth'):
+        state = torch.load(path, weights_only=False)['state_dict']
+        assert all(torch.isfinite(v).all() for v in state.values()
+                   if v.is_floating_point())
+
+
+def test_missing_data_stops_every_rank_with_its_message(syncbn_config,
+                                                        tmp_path):
+    result = run_tool('bash', TOOLS / 'dist_train.sh', syncbn_config, 2,
+                      *short_run(tmp_path, 4,
+                                 'train_dataloader.dataset.data_root=nowhere'))
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert output.count('DatasetNotFoundError') >= 2, output[-3000:]
+    assert 'docs/datasets.md' in output

@@ -6,6 +6,7 @@ from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapperDict
 
 from mmseg.registry import HOOKS
+from ..rank_errors import raise_on_every_rank
 from .segmentor_check_hook import unwrap_segmentor
 
 #: parameters with a non-finite gradient named in the error before "and N
@@ -44,7 +45,9 @@ class DivergenceCheckHook(Hook):
       a gradient that overflowed and lowers its scale: such a step never
       reaches ``optimizer.step()``, so it is not a failure.
 
-    The :class:`TrainingDivergedError` names the iteration, the loss terms
+    Under several processes every rank stops at the same iteration with
+    the message of the first rank that saw it, which the work dir's log
+    holds too. The :class:`TrainingDivergedError` names the iteration, the loss terms
     with their values, the parameters whose gradient is not finite and the
     images of the batch. Since it is raised before the update and before
     the checkpoint hook of that iteration runs, the weights stay those of
@@ -104,6 +107,9 @@ class DivergenceCheckHook(Hook):
             for name, value in output.items()
             if torch.is_tensor(value) or isinstance(value, (list, tuple))
         }
+        raise_on_every_rank(self._check_loss_terms, self._runner.logger)
+
+    def _check_loss_terms(self) -> None:
         tensors = [
             torch.stack([v.float().mean() for v in value]) if isinstance(
                 value, (list, tuple)) else value.detach()
@@ -119,6 +125,10 @@ class DivergenceCheckHook(Hook):
                 f'{self._loss_terms()}', 'before its backward pass')
 
     def _check_gradients(self, optimizer, args, kwargs) -> None:
+        raise_on_every_rank(lambda: self._check_gradients_of(optimizer),
+                            self._runner.logger)
+
+    def _check_gradients_of(self, optimizer) -> None:
         params = [
             p for group in optimizer.param_groups for p in group['params']
             if p.grad is not None
