@@ -20,7 +20,7 @@ from mmseg_jpu.tools.benchmark.model_benchmark import add_ratios
 from mmseg_jpu.tools.benchmark.peak_memory import measure_in_subprocess
 from mmseg_jpu.tools.benchmark.report import markdown, targets
 from mmseg_jpu.tools.benchmark.segmentor_builder import (
-    benchmark_config, build_segmentor, calibrate_batchnorm, image_inputs)
+    build_segmentor, calibrate_batchnorm, image_inputs)
 from mmseg_jpu.tools.benchmark.suite import PEER, select
 from mmseg_jpu.utils.package_files import DEMO_IMAGE
 
@@ -156,8 +156,8 @@ def test_help_shows_each_option_and_its_default():
 
 
 def test_bf16_autocast_stays_close_to_fp32():
-    model = build_segmentor(benchmark_config(TINY_PASCAL_CONTEXT_CONFIG),
-                            torch.device('cpu'))
+    model = build_segmentor(TINY_PASCAL_CONTEXT_CONFIG, None,
+                            torch.device('cpu'))[1]
     inputs = image_inputs(model, DEMO_IMAGE, 2, (64, 64))
     calibrate_batchnorm(model, inputs)
     logits = SegmentationLogits(model)
@@ -171,8 +171,8 @@ def test_bf16_autocast_stays_close_to_fp32():
 
 
 def test_photograph_input_is_normalised_by_the_data_preprocessor():
-    model = build_segmentor(benchmark_config(TINY_PASCAL_CONTEXT_CONFIG),
-                            torch.device('cpu'))
+    model = build_segmentor(TINY_PASCAL_CONTEXT_CONFIG, None,
+                            torch.device('cpu'))[1]
     inputs = image_inputs(model, DEMO_IMAGE, 1, (48, 80))
     assert inputs.shape == (1, 3, 48, 80) and inputs.dtype == torch.float32
     assert -3 < inputs.mean() < 3 and 0.2 < inputs.std() < 3
@@ -260,9 +260,11 @@ def test_suite_pairs_every_model_with_an_existing_baseline():
 def test_like_for_like_dilated_encnet_is_the_matmul_head():
     entry = next(e for e in select(('enc', ), (50, ), ['jpu-1x1'])
                  if e.variant == 'dilated-matmul')
-    cfg = benchmark_config(entry.config, entry.overrides)
+    cfg, model = build_segmentor(entry.config, entry.overrides,
+                                 torch.device('cpu'))
     assert cfg.model.decode_head.type == 'FastFCNEncHead'
-    assert cfg.model.decode_head.bottleneck_kernel_size == 3
+    assert type(model.decode_head).__name__ == 'FastFCNEncHead'
+    assert model.decode_head.bottleneck.conv.kernel_size == (3, 3)
     assert cfg.model.backbone.type == 'ResNetV1c'  # still dilated
 
 

@@ -25,9 +25,8 @@ from mmseg_jpu.deploy.onnx_export import compare, export_onnx
 from mmseg_jpu.utils.quiet_logging import quiet_logging
 from .inference_options import compute_dtype, is_runtime, prepare
 from .peak_memory import measure_in_subprocess
-from .segmentor_builder import (benchmark_config, build_segmentor,
-                                calibrate_batchnorm, image_inputs,
-                                training_batch)
+from .segmentor_builder import (build_segmentor, calibrate_batchnorm,
+                                image_inputs, training_batch)
 from .suite import Entry
 from .timing import latency_summary, time_interleaved
 
@@ -84,8 +83,7 @@ def _build(entry: Entry, args, progress: ProgressBar) -> Tuple:
     ``image``) and its figures that do not depend on the option."""
     device = torch.device(args.device)
     torch.manual_seed(0)
-    cfg = benchmark_config(entry.config, entry.overrides)
-    model = build_segmentor(cfg, device)
+    cfg, model = build_segmentor(entry.config, entry.overrides, device)
     inputs = dict(
         noise=torch.randn(args.batch, 3, *args.size, device=device),
         image=image_inputs(model, args.image, args.batch, args.size))
@@ -117,16 +115,6 @@ def _quality(run: Callable, inputs: Dict, references: Dict) -> Dict:
         differences = compare(output.cpu().numpy(), reference.cpu().numpy())
         figures.update({prefix + k: v for k, v in differences.items()})
     return figures
-
-
-def _export(logits: nn.Module, path: Path, size) -> Tuple[Path, Dict]:
-    """The model's ONNX file (as ``tools/export_onnx.py`` writes it, traced
-    at the benchmark's size) and what the export says about it."""
-    result = export_onnx(logits, path, tuple(size))
-    return result.path, dict(
-        onnx_dynamic=result.dynamic,
-        onnx_fixed_size_reason=result.fixed_size_reason,
-        onnx_export_max_rel_diff=result.max_rel_diff)
 
 
 def _train_step_times(entries: Sequence[Entry], built: Dict, args,
@@ -170,10 +158,14 @@ def benchmark_group(entries: Sequence[Entry], args,
             with torch.no_grad():
                 references = {k: logits(v) for k, v in inputs.items()}
             onnx_file = None
-            if any(map(is_runtime, args.options)):
-                onnx_file, exports[entry.variant] = _export(
-                    logits, Path(tmp, f'{entry.model}_{entry.variant}.onnx'),
-                    args.size)
+            if any(map(is_runtime, args.options)):  # as export_onnx.py does
+                export = export_onnx(logits, Path(
+                    tmp, f'{entry.model}_{entry.variant}.onnx'), args.size)
+                onnx_file = export.path
+                exports[entry.variant] = dict(
+                    onnx_dynamic=export.dynamic,
+                    onnx_fixed_size_reason=export.fixed_size_reason,
+                    onnx_export_max_rel_diff=export.max_rel_diff)
             for option in args.options:
                 run = prepare(logits, option, device, onnx_file, args.threads)
                 quality[(entry.variant, option)] = _quality(

@@ -16,8 +16,7 @@ from mmengine.optim import build_optim_wrapper
 
 from mmseg_jpu.deploy.inference_network import SegmentationLogits
 from mmseg_jpu.utils.quiet_logging import quiet_logging
-from .segmentor_builder import (benchmark_config, build_segmentor,
-                                training_batch)
+from .segmentor_builder import build_segmentor, training_batch
 
 
 def _status_kib(field: str) -> int:
@@ -49,9 +48,8 @@ def measure(config: str, overrides: Optional[Dict], mode: str,
     torch.set_num_threads(threads)
     quiet_logging()
     device = torch.device(device)
-    cfg = benchmark_config(config, overrides)
-    cfg.model.data_preprocessor.size = tuple(size)  # pad to this, not more
-    model = build_segmentor(cfg, device)
+    cfg, model = build_segmentor(config, overrides, device)
+    model.data_preprocessor.size = tuple(size)  # pad to this, not more
     if mode == 'inference':
         logits = SegmentationLogits(model.eval())
         inputs = torch.randn(batch, 3, *size, device=device)

@@ -9,32 +9,24 @@ import mmcv
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from torch import Tensor
 
-from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from mmseg_jpu.deploy.inference_network import load_segmentor
 from mmseg_jpu.utils.config_loading import load_config
 
 
-def benchmark_config(config: Path, overrides: Optional[Dict] = None) -> Config:
-    """The config with ``overrides`` merged in and its pretrained backbone
-    checkpoint removed."""
+def build_segmentor(config: Path, overrides: Optional[Dict],
+                    device: torch.device) -> Tuple[Config, nn.Module]:
+    """The config with ``overrides`` merged in, and its model built by
+    deploy's ``load_segmentor`` (SyncBN reverted) on ``device``, initialised
+    by its ``init_weights`` without the pretrained backbone checkpoint."""
     cfg = load_config(str(config), overrides)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    cfg.model.pretrained = None
     cfg.model.backbone.pop('init_cfg', None)
-    return cfg
-
-
-def build_segmentor(cfg: Config, device: torch.device) -> nn.Module:
-    """The config's model, initialised by its ``init_weights`` (kaiming
-    convs), SyncBN reverted to BN, on ``device``."""
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    model = load_segmentor(cfg)
     model.init_weights()
-    return model.to(device)
+    return cfg, model.to(device)
 
 
 @torch.no_grad()

@@ -77,8 +77,9 @@ def _entries(head: str, depth: int) -> List[Entry]:
     """The models of one head and depth, see the module docstring."""
     r = f'r{depth}'
     if head == 'eseg':
-        return [Entry(head, depth, 'bifpn', _zoo('eseg', f'eseg_{r}-d32_bifpn'),
-                      None, 'BiFPN P3-P9 + SegformerHead')]
+        bifpn = _zoo('eseg', f'eseg_{r}-d32_bifpn')
+        return [Entry(head, depth, 'bifpn', bifpn, None,
+                      'BiFPN P3-P9 + SegformerHead')]
     dilated_name = {'enc': 'encnet', 'psp': 'pspnet', 'aspp': 'deeplabv3'}
     dilated = _zoo('dilated_baselines', f'{dilated_name[head]}_{r}-d8')
     jpu = _zoo('fastfcn_jpu', f'fastfcn_{r}-d32_jpu_{head}')
