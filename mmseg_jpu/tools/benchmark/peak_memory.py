@@ -61,15 +61,17 @@ def measure(config: str, overrides: Optional[Dict], mode: str,
     return peak_memory_mib(step, device)
 
 
-def measure_in_subprocess(*args) -> float:
-    """:func:`measure` (same arguments) in a fresh Python process."""
+def measure_in_subprocess(config: Path, overrides: Optional[Dict], mode: str,
+                          size: Tuple[int, int], batch: int,
+                          device: torch.device, threads: int) -> float:
+    """:func:`measure` in a fresh Python process."""
     code = ('import json, sys; from mmseg_jpu.tools.benchmark.peak_memory '
             'import measure; print(measure(*json.loads(sys.argv[1])))')
-    arguments = json.dumps([str(a) if isinstance(a, (Path, torch.device))
-                            else a for a in args])
+    arguments = json.dumps([str(config), overrides, mode, list(size), batch,
+                            str(device), threads])
     result = subprocess.run([sys.executable, '-c', code, arguments],
                             capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f'memory probe failed for {args[:3]}:\n'
+        raise RuntimeError(f'memory probe failed for {config} ({mode}):\n'
                            f'{result.stderr[-3000:]}')
     return float(result.stdout.split()[-1])
