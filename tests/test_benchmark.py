@@ -1,9 +1,10 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """tools/benchmark.py runs end to end at a tiny size with the eager and the
 ONNX runtime options, the peer and the training step, and reports every
-figure; its parts measure what they claim; bad arguments get one-line
-errors."""
+figure; its parts measure what they claim; an option the CPU cannot run is
+skipped with a note; bad arguments get one-line errors."""
 import json
+import runpy
 import subprocess
 import sys
 
@@ -12,13 +13,14 @@ import torch
 
 from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG
 from mmseg_jpu.deploy.inference_network import SegmentationLogits
+from mmseg_jpu.tools.benchmark import inference_options
 from mmseg_jpu.tools.benchmark.inference_options import (compute_dtype,
                                                          parse_option, prepare)
 from mmseg_jpu.tools.benchmark.model_benchmark import add_ratios
 from mmseg_jpu.tools.benchmark.peak_memory import measure_in_subprocess
-from mmseg_jpu.tools.benchmark.report import targets
+from mmseg_jpu.tools.benchmark.report import markdown, targets
 from mmseg_jpu.tools.benchmark.segmentor_builder import (
-    build_segmentor, calibrate_batchnorm, image_inputs, load_config)
+    build_segmentor, calibrate_batchnorm, image_inputs)
 from mmseg_jpu.tools.benchmark.suite import PEER, select
 from mmseg_jpu.utils.package_files import DEMO_IMAGE
 
@@ -72,8 +74,7 @@ def test_reports_every_model_and_option(tiny_run):
     assert environment['image'] == DEMO_IMAGE.name
     for table in ('Dilated vs stride-32', 'Training step', 'Inference options',
                   'Output differences', 'Like for like',
-                  "mmseg's FastFCN with the same head", 'Targets',
-                  'JPU necks'):
+                  "mmseg's FastFCN with the same head", 'Targets'):
         assert table in result.stdout, table
     assert environment['cpu_model'] in result.stdout
     assert 'KaimingInit' not in result.stdout  # mmengine's log stays out
@@ -131,7 +132,8 @@ def test_plot_is_written(tiny_run):
      "unknown inference option 'turbo'"),
     (['--options', 'onnxruntime+bn_fold'], 'combines with nothing'),
     (['--options', 'bf16+fp16'], 'bf16 and fp16 exclude each other'),
-    (['--necks-only', '--no-necks'], 'exclude each other'),
+    (['--heads', 'eseg', '--variants', 'jpu-1x1'],
+     'none of --variants is a model of --heads'),
     (['--image', 'missing.jpg'], 'no such file'),
 ])
 def test_bad_arguments_get_a_one_line_error(arguments, message):
@@ -154,9 +156,9 @@ def test_help_shows_each_option_and_its_default():
 
 
 def test_bf16_autocast_stays_close_to_fp32():
-    cfg = load_config(TINY_PASCAL_CONTEXT_CONFIG)
-    model = build_segmentor(cfg, torch.device('cpu'))
-    inputs = image_inputs(DEMO_IMAGE, cfg, 2, (64, 64), torch.device('cpu'))
+    model = build_segmentor(TINY_PASCAL_CONTEXT_CONFIG, None,
+                            torch.device('cpu'))[1]
+    inputs = image_inputs(model, DEMO_IMAGE, 2, (64, 64))
     calibrate_batchnorm(model, inputs)
     logits = SegmentationLogits(model)
     with torch.no_grad():
@@ -168,10 +170,11 @@ def test_bf16_autocast_stays_close_to_fp32():
     assert 0 < relative < 0.1
 
 
-def test_photograph_input_is_normalised_like_the_data_preprocessor():
-    cfg = load_config(TINY_PASCAL_CONTEXT_CONFIG)
-    inputs = image_inputs(DEMO_IMAGE, cfg, 1, (48, 80), torch.device('cpu'))
-    assert inputs.shape == (1, 3, 48, 80)
+def test_photograph_input_is_normalised_by_the_data_preprocessor():
+    model = build_segmentor(TINY_PASCAL_CONTEXT_CONFIG, None,
+                            torch.device('cpu'))[1]
+    inputs = image_inputs(model, DEMO_IMAGE, 1, (48, 80))
+    assert inputs.shape == (1, 3, 48, 80) and inputs.dtype == torch.float32
     assert -3 < inputs.mean() < 3 and 0.2 < inputs.std() < 3
     assert inputs[0, 0].mean() != inputs[0, 2].mean()  # colour, not gray
 
@@ -257,7 +260,50 @@ def test_suite_pairs_every_model_with_an_existing_baseline():
 def test_like_for_like_dilated_encnet_is_the_matmul_head():
     entry = next(e for e in select(('enc', ), (50, ), ['jpu-1x1'])
                  if e.variant == 'dilated-matmul')
-    cfg = load_config(entry.config, entry.overrides)
+    cfg, model = build_segmentor(entry.config, entry.overrides,
+                                 torch.device('cpu'))
     assert cfg.model.decode_head.type == 'FastFCNEncHead'
-    assert cfg.model.decode_head.bottleneck_kernel_size == 3
+    assert type(model.decode_head).__name__ == 'FastFCNEncHead'
+    assert model.decode_head.bottleneck.conv.kernel_size == (3, 3)
     assert cfg.model.backbone.type == 'ResNetV1c'  # still dilated
+
+
+def _parse_args(monkeypatch, *arguments):
+    tool = runpy.run_path(str(BENCHMARK), run_name='benchmark')
+    monkeypatch.setattr(sys, 'argv', ['benchmark.py', *arguments])
+    return tool['parse_args']()
+
+
+def test_options_this_cpu_cannot_run_are_skipped_with_a_note(monkeypatch):
+    monkeypatch.setattr(inference_options, 'openvino_capabilities',
+                        lambda: ['FP32', 'INT8'])
+    args = _parse_args(monkeypatch)  # the defaults
+    assert list(args.skipped) == ['openvino_bf16']
+    assert 'AVX-512 BF16 or AMX' in args.skipped['openvino_bf16']
+    assert args.options == ['fp32', 'bn_fold+channels_last', 'bf16',
+                            'onnxruntime', 'openvino']
+    environment = dict(device='cpu', device_name='cpu', cpu_model='x',
+                       cpu_key_flags=[], cpu_flags=[], cpu_has_bf16=False,
+                       torch_version='2', runtime_versions={}, threads=1,
+                       input_size=[8, 8], batch=1, train_crop=[8, 8],
+                       train_batch=1, skipped_options=args.skipped)
+    record = dict(_record('jpu-1x1', 'fp32', 1.0), gflops=1.0,
+                  gflops_ratio=None, params_m=1.0, latency_ms_min=1.0,
+                  latency_ms_max=1.0, backbone_ms=1.0, neck_ms=1.0,
+                  head_ms=1.0)
+    report = markdown([record], ['fp32'], environment)
+    notes = [line for line in report.splitlines() if 'openvino_bf16' in line]
+    assert notes == ['Skipped openvino_bf16: OpenVINO cannot run bf16 on '
+                     'this CPU (it needs AVX-512 BF16 or AMX; its '
+                     'capabilities: FP32, INT8)']
+
+
+def test_missing_runtime_packages_skip_their_options(monkeypatch):
+    def missing(name):
+        raise ModuleNotFoundError(f'{name} is not installed; install ...')
+
+    monkeypatch.setattr(inference_options, 'import_deploy_package', missing)
+    args = _parse_args(monkeypatch, '--options', 'onnxruntime', 'bn_fold')
+    assert args.options == ['fp32', 'bn_fold']
+    assert args.skipped == {
+        'onnxruntime': 'onnxruntime is not installed; install ...'}

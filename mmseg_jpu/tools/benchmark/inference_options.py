@@ -1,6 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """How the benchmark runs a model: ``fp32`` (the plain eager model), eager
-options that combine with ``+`` (``bn_fold``: BN folded into the convs;
+options that combine with ``+`` (``bn_fold``: mmcv's ``fuse_conv_bn``;
 ``channels_last`` memory layout; ``bf16``/``fp16`` autocast;
 ``torch.compile``), and the exported ONNX file run by a deployment runtime
 (``onnxruntime``; ``openvino``, fp32; ``openvino_bf16``, OpenVINO's bf16
@@ -15,10 +15,10 @@ import torch.nn as nn
 from mmcv.cnn import fuse_conv_bn
 from torch import Tensor
 
-from ...deploy.runtimes import load_runtime
+from mmseg_jpu.deploy.runtimes import import_deploy_package, load_runtime
 
 PLAIN = 'fp32'
-OPTIONS = ('bn_fold', 'channels_last', 'bf16', 'fp16', 'compile')
+EAGER_OPTIONS = ('bn_fold', 'channels_last', 'bf16', 'fp16', 'compile')
 AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
 #: runtime option -> (backend, precision) of mmseg_jpu.deploy.load_runtime
 RUNTIMES = {
@@ -26,6 +26,10 @@ RUNTIMES = {
     'openvino': ('openvino', 'fp32'),
     'openvino_bf16': ('openvino', 'bf16'),
 }
+CPU_DEFAULTS = (PLAIN, 'bn_fold+channels_last', 'bf16', 'onnxruntime',
+                'openvino', 'openvino_bf16')
+CUDA_DEFAULTS = (PLAIN, 'bn_fold', 'channels_last', 'bf16', 'fp16',
+                 'compile', 'bn_fold+channels_last+fp16+compile')
 
 
 def parse_option(option: str) -> List[str]:
@@ -42,12 +46,12 @@ def parse_option(option: str) -> List[str]:
     if runtimes and len(parts) > 1:
         raise ValueError(f'{option!r}: {runtimes[0]} runs the exported file '
                          'and combines with nothing')
-    unknown = [p for p in parts if p not in OPTIONS and p not in RUNTIMES]
+    unknown = [p for p in parts if p not in EAGER_OPTIONS + tuple(RUNTIMES)]
     if unknown:
         raise ValueError(
             f'unknown inference option {"+".join(unknown)!r} in {option!r}: '
             f'choose {PLAIN!r}, one of {", ".join(RUNTIMES)}, or a '
-            f'"+"-joined combination of {", ".join(OPTIONS)}')
+            f'"+"-joined combination of {", ".join(EAGER_OPTIONS)}')
     if len(set(parts) & set(AUTOCAST_DTYPES)) > 1:
         raise ValueError(f'{option!r}: bf16 and fp16 exclude each other')
     return parts
@@ -62,11 +66,33 @@ def compute_dtype(option: str) -> str:
     """The dtype the convolutions run in under ``option``."""
     if is_runtime(option):
         return 'bfloat16' if RUNTIMES[option][1] == 'bf16' else 'float32'
-    parts = parse_option(option)
-    for part, dtype in AUTOCAST_DTYPES.items():
-        if part in parts:
-            return str(dtype).replace('torch.', '')
-    return 'float32'
+    dtypes = [AUTOCAST_DTYPES[p] for p in parse_option(option)
+              if p in AUTOCAST_DTYPES]
+    return str(dtypes[0] if dtypes else torch.float32).replace('torch.', '')
+
+
+def openvino_capabilities() -> List[str]:
+    """OpenVINO's ``OPTIMIZATION_CAPABILITIES`` of this CPU (``BF16`` among
+    them where it has AVX-512 BF16 or AMX)."""
+    openvino = import_deploy_package('openvino')
+    return list(openvino.Core().get_property('CPU',
+                                             'OPTIMIZATION_CAPABILITIES'))
+
+
+def unavailable(option: str) -> Optional[str]:
+    """Why this machine cannot run ``option``, or ``None`` if it can."""
+    if not is_runtime(option):
+        return None
+    backend, precision = RUNTIMES[option]
+    try:
+        import_deploy_package(backend)
+    except ModuleNotFoundError as error:
+        return str(error)
+    capabilities = openvino_capabilities() if precision == 'bf16' else []
+    if precision != 'bf16' or 'BF16' in capabilities:
+        return None
+    return ('OpenVINO cannot run bf16 on this CPU (it needs AVX-512 BF16 or '
+            f'AMX; its capabilities: {", ".join(capabilities)})')
 
 
 def _eager(model: nn.Module, parts: List[str],
@@ -104,16 +130,8 @@ def prepare(model: nn.Module,
         onnx_file: The model exported to ONNX (runtime options only).
         threads: Threads of the runtime (runtime options only).
     """
-    parts = parse_option(option)
     model.eval()
     if not is_runtime(option):
-        return _eager(model, parts, device)
-    if onnx_file is None:
-        raise ValueError(f'{option} needs the model exported to ONNX')
-    backend, precision = RUNTIMES[option]
-    runtime = load_runtime(onnx_file, backend, precision, threads)
-
-    def run(inputs: Tensor) -> Tensor:
-        return torch.from_numpy(runtime(inputs.cpu().numpy()))
-
-    return run
+        return _eager(model, parse_option(option), device)
+    runtime = load_runtime(onnx_file, *RUNTIMES[option], threads)
+    return lambda inputs: torch.from_numpy(runtime(inputs.cpu().numpy()))

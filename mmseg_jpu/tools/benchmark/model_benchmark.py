@@ -3,34 +3,32 @@
 models and options of one head and depth timed interleaved), the output
 differences the options cause on noise and on a real photograph, time per
 component, GFLOPs, parameters, peak memory, the time of one training step,
-and the ratios against each model's dilated baseline; then the neck
-comparison and the report (:func:`run_benchmark`)."""
+and the ratios against each model's dilated baseline
+(:func:`run_benchmark`)."""
 import functools
 import itertools
+import statistics
+import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.analysis import get_model_complexity_info
 from mmengine.optim import build_optim_wrapper
+from mmengine.utils import ProgressBar
 
-from ...deploy.inference_network import SegmentationLogits
-from ...deploy.onnx_export import compare, export_onnx
-from ...utils.package_files import DEMO_IMAGE
-from ...utils.quiet_logging import quiet_logging
-from .inference_options import PLAIN, compute_dtype, is_runtime, prepare
-from .neck_benchmark import PASSES, benchmark_necks
+from mmseg_jpu.deploy.inference_network import SegmentationLogits
+from mmseg_jpu.deploy.onnx_export import compare, export_onnx
+from mmseg_jpu.utils.quiet_logging import quiet_logging
+from .inference_options import compute_dtype, is_runtime, prepare
 from .peak_memory import measure_in_subprocess
-from .report import environment, markdown, plot_fps, write_json
 from .segmentor_builder import (build_segmentor, calibrate_batchnorm,
-                                image_inputs, load_config, noise_inputs,
-                                training_batch)
+                                image_inputs, training_batch)
 from .suite import Entry
-from .timing import Progress, latency_summary, time_interleaved
+from .timing import latency_summary, time_interleaved
 
 #: figures compared with the baseline: record key -> ratio key
 RATIOS = {
@@ -43,52 +41,6 @@ RATIOS = {
 }
 
 
-@dataclass
-class Settings:
-    """What to measure and how.
-
-    Attributes:
-        size: Inference input (height, width).
-        batch: Inference batch size.
-        runs: Timed rounds.
-        warmup: Untimed calls per model and option before timing.
-        options: Inference options (``fp32`` first).
-        device: Where to run.
-        train_crop: Training crop (height, width) of the memory and
-            training-step figures.
-        train_batch: Training batch of the memory and training-step figures.
-        train_runs: Timed training steps per model (0: none).
-        memory: Whether to measure peak memory (a subprocess per model).
-        threads: CPU threads (also given to the memory subprocesses and the
-            ONNX runtimes).
-        image: The photograph the outputs are compared on (resized to
-            ``size``).
-    """
-    size: Tuple[int, int] = (512, 512)
-    batch: int = 1
-    runs: int = 10
-    warmup: int = 2
-    options: Sequence[str] = (PLAIN, )
-    device: torch.device = torch.device('cpu')
-    train_crop: Tuple[int, int] = (480, 480)
-    train_batch: int = 4
-    train_runs: int = 3
-    memory: bool = True
-    threads: int = 1
-    image: Path = DEMO_IMAGE
-
-
-def steps_per_group(entries: Sequence[Entry], settings: Settings) -> int:
-    """Progress steps :func:`benchmark_group` reports for ``entries``."""
-    timed = settings.runs + settings.warmup
-    per_model = (2 + 3 * timed + len(settings.options) * (1 + timed) +
-                 2 * settings.memory +
-                 any(map(is_runtime, settings.options)))
-    if settings.train_runs:
-        per_model += settings.train_runs + 1
-    return len(entries) * per_model
-
-
 def complexity(model: nn.Module, size: Tuple[int, int],
                device: torch.device) -> Dict[str, float]:
     """GFLOPs of the segmentor's tensor forward (backbone, neck, decode
@@ -99,69 +51,53 @@ def complexity(model: nn.Module, size: Tuple[int, int],
     with torch.no_grad():
         info = get_model_complexity_info(
             model, inputs=(inputs, ), show_table=False, show_arch=False)
-    auxiliary = getattr(model, 'auxiliary_head', None)
-    auxiliary_params = sum(
-        p.numel() for p in auxiliary.parameters()) if auxiliary else 0
-    params = sum(p.numel() for p in model.parameters()) - auxiliary_params
+    auxiliary = getattr(model, 'auxiliary_head', None) or nn.Module()
+    params = sum(p.numel() for p in model.parameters()) - sum(
+        p.numel() for p in auxiliary.parameters())
     return dict(gflops=info['flops'] / 1e9, params_m=params / 1e6)
 
 
-def _no_grad_call(module: nn.Module, inputs) -> None:
-    with torch.no_grad():
-        module(inputs)
-
-
-def _component_times(model: nn.Module, inputs: torch.Tensor,
-                     settings: Settings, on_step: Callable[[str], None]
-                     ) -> Dict[str, float]:
+def _component_times(model: nn.Module, inputs: torch.Tensor, args,
+                     progress: ProgressBar) -> Dict[str, float]:
     """Median milliseconds spent in the backbone, the neck and the decode
     head (fp32 eager), each timed on the previous part's output."""
     with torch.no_grad():
-        backbone_out = model.backbone(inputs)
-        neck_out = model.neck(backbone_out) if model.with_neck else None
-    parts = {
-        'backbone': (model.backbone, inputs),
-        'neck': (model.neck, backbone_out) if model.with_neck else None,
-        'head': (model.decode_head,
-                 neck_out if model.with_neck else backbone_out),
-    }
-    result = {}
-    for name, part in parts.items():
-        if part is None:
-            result[f'{name}_ms'] = 0.0
-            continue
-        call = functools.partial(_no_grad_call, *part)
-        times = time_interleaved({name: call}, settings.device,
-                                 settings.runs, settings.warmup, on_step)
-        result[f'{name}_ms'] = latency_summary(times[name],
-                                               1)['latency_ms_median']
-    return result
+        features = model.backbone(inputs)
+        neck_out = model.neck(features) if model.with_neck else features
+    parts = dict(backbone=(model.backbone, inputs),
+                 head=(model.decode_head, neck_out))
+    if model.with_neck:
+        parts['neck'] = (model.neck, features)
+    else:
+        progress.update(args.runs + args.warmup)
+    times = time_interleaved(
+        {name: torch.no_grad()(functools.partial(module, x))
+         for name, (module, x) in parts.items()},
+        torch.device(args.device), args.runs, args.warmup, progress)
+    return {f'{name}_ms': latency_summary(times[name], 1)['latency_ms_median']
+            if name in times else 0.0 for name in ('backbone', 'neck', 'head')}
 
 
-def _build(entry: Entry, settings: Settings,
-           on_step: Callable[[str], None]) -> Tuple:
+def _build(entry: Entry, args, progress: ProgressBar) -> Tuple:
     """The config, the calibrated eval-mode model, its inputs (``noise``,
-    ``image``) and its static figures."""
-    cfg = load_config(entry.config, entry.overrides)
-    model = build_segmentor(cfg, settings.device)
+    ``image``) and its figures that do not depend on the option."""
+    device = torch.device(args.device)
+    torch.manual_seed(0)
+    cfg, model = build_segmentor(entry.config, entry.overrides, device)
     inputs = dict(
-        noise=noise_inputs(settings.batch, settings.size, settings.device),
-        image=image_inputs(settings.image, cfg, settings.batch, settings.size,
-                           settings.device))
+        noise=torch.randn(args.batch, 3, *args.size, device=device),
+        image=image_inputs(model, args.image, args.batch, args.size))
     calibrate_batchnorm(model,
                         torch.cat([inputs['image'][:1], inputs['noise'][:1]]))
-    on_step(f'built {entry.model} {entry.variant}')
-    figures = complexity(model, settings.size, settings.device)
-    on_step(f'counted FLOPs of {entry.model} {entry.variant}')
-    if settings.memory:
-        for mode, size, batch in (('inference', settings.size,
-                                   settings.batch),
-                                  ('training', settings.train_crop,
-                                   settings.train_batch)):
+    figures = complexity(model, args.size, device)
+    figures.update(_component_times(model, inputs['image'], args, progress))
+    if not args.no_memory:
+        for mode, size, batch in (('inference', args.size, args.batch),
+                                  ('training', args.train_crop,
+                                   args.train_batch)):
             figures[f'{mode}_mem_mib'] = measure_in_subprocess(
-                entry.config, entry.overrides, mode, size, batch,
-                settings.device, settings.threads)
-            on_step(f'{mode} memory of {entry.model} {entry.variant}')
+                entry.config, entry.overrides, mode, tuple(size), batch,
+                device, args.threads)
     return cfg, model, inputs, figures
 
 
@@ -173,109 +109,86 @@ def _quality(run: Callable, inputs: Dict, references: Dict) -> Dict:
     start = time.perf_counter()
     image = run(inputs['image'])
     figures = dict(first_call_s=time.perf_counter() - start)
-    for name, output in (('noise', run(inputs['noise'])), ('image', image)):
-        prefix = '' if name == 'noise' else 'image_'
-        differences = compare(output.cpu().numpy(),
-                              references[name].cpu().numpy())
+    for prefix, output, reference in (
+            ('', run(inputs['noise']), references['noise']),
+            ('image_', image, references['image'])):
+        differences = compare(output.cpu().numpy(), reference.cpu().numpy())
         figures.update({prefix + k: v for k, v in differences.items()})
     return figures
 
 
-def _export(logits: nn.Module, folder: Path, entry: Entry,
-            settings: Settings) -> Tuple[Path, Dict]:
-    """The model's ONNX file (as ``tools/export_onnx.py`` writes it, traced
-    at the benchmark's size) and what the export says about it."""
-    path = folder / f'{entry.model}_{entry.variant}.onnx'
-    result = export_onnx(logits, path, settings.size)
-    return result.path, dict(
-        onnx_dynamic=result.dynamic,
-        onnx_fixed_size_reason=result.fixed_size_reason,
-        onnx_export_max_rel_diff=result.max_rel_diff)
-
-
-def _train_step_times(entries: Sequence[Entry], built: Dict,
-                      settings: Settings,
-                      on_step: Callable[[str], None]) -> Dict[str, Dict]:
+def _train_step_times(entries: Sequence[Entry], built: Dict, args,
+                      progress: ProgressBar) -> Dict[str, Dict]:
     """Seconds of one ``train_step`` (forward, losses, backward, the
-    config's optimizer step) per variant, timed interleaved, on a random
-    batch of ``train_batch`` crops of ``train_crop``. The models' weights
-    change: this runs after everything else."""
+    config's optimizer step) per variant, timed interleaved after one
+    untimed step, on a random batch of ``train_batch`` crops of
+    ``train_crop``. The models' weights change: this runs last."""
     functions = {}
     for entry in entries:
         cfg, model = built[entry.variant][:2]
         model.train()
-        model.data_preprocessor.size = tuple(settings.train_crop)
+        model.data_preprocessor.size = tuple(args.train_crop)
         optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-        data = training_batch(settings.train_crop, settings.train_batch,
+        data = training_batch(args.train_crop, args.train_batch,
                               model.decode_head.num_classes)
         functions[entry.variant] = functools.partial(
             model.train_step, data, optim_wrapper)
-    times = time_interleaved(functions, settings.device, settings.train_runs,
-                             1, on_step)
+    times = time_interleaved(functions, torch.device(args.device),
+                             args.train_runs, 1, progress)
     result = {}
     for variant, seconds in times.items():
-        summary = latency_summary(seconds, 1)
+        median = statistics.median(seconds)
         result[variant] = dict(
-            train_step_s_median=summary['latency_ms_median'] / 1000,
-            train_step_s_min=summary['latency_ms_min'] / 1000,
-            train_step_s_max=summary['latency_ms_max'] / 1000,
-            train_steps_per_s=summary['fps'])
+            train_step_s_median=median, train_step_s_min=min(seconds),
+            train_step_s_max=max(seconds), train_steps_per_s=1 / median)
     return result
 
 
-def benchmark_group(entries: Sequence[Entry], settings: Settings,
-                    on_step: Callable[[str], None]) -> List[Dict]:
+def benchmark_group(entries: Sequence[Entry], args,
+                    progress: ProgressBar) -> List[Dict]:
     """Records for ``entries`` (one head and depth; baselines included), one
     per (entry, option)."""
+    device = torch.device(args.device)
     built, runners, quality, exports = {}, {}, {}, {}
     with tempfile.TemporaryDirectory(prefix='mmseg_jpu_benchmark_') as tmp:
         for entry in entries:
-            cfg, model, inputs, figures = _build(entry, settings, on_step)
-            figures.update(
-                _component_times(model, inputs['image'], settings, on_step))
+            cfg, model, inputs, figures = _build(entry, args, progress)
             built[entry.variant] = (cfg, model, figures)
             logits = SegmentationLogits(model).eval()
             with torch.no_grad():
                 references = {k: logits(v) for k, v in inputs.items()}
             onnx_file = None
-            if any(map(is_runtime, settings.options)):
-                onnx_file, exports[entry.variant] = _export(
-                    logits, Path(tmp), entry, settings)
-                on_step(f'exported {entry.model} {entry.variant}')
-            for option in settings.options:
-                run = prepare(logits, option, settings.device, onnx_file,
-                              settings.threads)
+            if any(map(is_runtime, args.options)):  # as export_onnx.py does
+                export = export_onnx(logits, Path(
+                    tmp, f'{entry.model}_{entry.variant}.onnx'), args.size)
+                onnx_file = export.path
+                exports[entry.variant] = dict(
+                    onnx_dynamic=export.dynamic,
+                    onnx_fixed_size_reason=export.fixed_size_reason,
+                    onnx_export_max_rel_diff=export.max_rel_diff)
+            for option in args.options:
+                run = prepare(logits, option, device, onnx_file, args.threads)
                 quality[(entry.variant, option)] = _quality(
                     run, inputs, references)
                 runners[(entry.variant, option)] = functools.partial(
                     run, inputs['image'])
-                on_step(f'checked {entry.model} {entry.variant} {option}')
-        times = time_interleaved(runners, settings.device, settings.runs,
-                                 settings.warmup, on_step)
+        times = time_interleaved(runners, device, args.runs, args.warmup,
+                                 progress)
         runners.clear()  # frees the runtimes before training
-    training = (_train_step_times(entries, built, settings, on_step)
-                if settings.train_runs else {})
+    training = (_train_step_times(entries, built, args, progress)
+                if args.train_runs else {})
     records = []
-    for entry, option in itertools.product(entries, settings.options):
-        records.append(
-            dict(
-                model=entry.model,
-                head=entry.head,
-                depth=entry.depth,
-                variant=entry.variant,
-                description=entry.description,
-                baseline=entry.baseline,
-                option=option,
-                dtype=compute_dtype(option),
-                config=entry.config.name,
-                overrides=entry.overrides,
-                **built[entry.variant][2],
-                **training.get(entry.variant, {}),
-                **(exports.get(entry.variant, {})
-                   if is_runtime(option) else {}),
-                **quality[(entry.variant, option)],
-                **latency_summary(times[(entry.variant, option)],
-                                  settings.batch)))
+    for entry, option in itertools.product(entries, args.options):
+        records.append(dict(
+            model=entry.model, head=entry.head, depth=entry.depth,
+            variant=entry.variant, description=entry.description,
+            baseline=entry.baseline, option=option,
+            dtype=compute_dtype(option), config=entry.config.name,
+            overrides=entry.overrides, **built[entry.variant][2],
+            **training.get(entry.variant, {}),
+            **(exports.get(entry.variant, {}) if is_runtime(option) else {}),
+            **quality[(entry.variant, option)],
+            **latency_summary(times[(entry.variant, option)], args.batch)))
     return add_ratios(records)
 
 
@@ -286,51 +199,28 @@ def add_ratios(records: List[Dict]) -> List[Dict]:
     index = {(r['model'], r['variant'], r['option']): r for r in records}
     for record in records:
         base = index.get((record['model'], record['baseline'],
-                          record['option']))
+                          record['option']), {})
         for key, ratio in RATIOS.items():
-            record[ratio] = (record[key] / base[key] if base is not None
-                             and key in record and key in base else None)
+            record[ratio] = (record[key] / base[key]
+                             if key in record and key in base else None)
     return records
 
 
-def _groups(entries: Sequence[Entry]) -> List[List[Entry]]:
+def run_benchmark(args, entries: Sequence[Entry]) -> List[Dict]:
+    """Records of ``entries``, measured group by group (one head and depth:
+    a model and its baselines), with mmengine's progress bar on stderr."""
+    torch.set_num_threads(args.threads)
+    quiet_logging()
     groups: Dict[str, List[Entry]] = {}
     for entry in entries:
         groups.setdefault(entry.model, []).append(entry)
-    return list(groups.values())
-
-
-def run_benchmark(settings: Settings,
-                  entries: Sequence[Entry],
-                  neck_width: Optional[int] = 512,
-                  neck_dilations: Sequence[int] = (1, 2, 4, 8),
-                  json_path: Optional[Path] = None,
-                  plot_path: Optional[Path] = None) -> str:
-    """Measure ``entries`` (grouped by head and depth) and, unless
-    ``neck_width`` is None, both JPU necks; write the JSON and the plot
-    when asked; return the Markdown report."""
-    torch.set_num_threads(settings.threads)
-    quiet_logging()
-    groups = _groups(entries)
-    neck_steps = (0 if neck_width is None else
-                  2 * len(PASSES) * (settings.runs + settings.warmup))
-    progress = Progress(
-        sum(steps_per_group(g, settings) for g in groups) + neck_steps)
-    models = []
-    for group in groups:
-        models += benchmark_group(group, settings, progress.step)
-    necks = []
-    if neck_width is not None:
-        necks = benchmark_necks(settings.size, settings.batch, neck_width,
-                                neck_dilations, settings.device,
-                                settings.runs, settings.warmup,
-                                progress.step)
-    progress.close()
-    env = environment(settings)
-    if json_path:
-        write_json(json_path, models, necks, env)
-    if plot_path and models:
-        plot_fps(plot_path, models,
-                 f'{env["cpu_model"]}, {settings.size[0]}x'
-                 f'{settings.size[1]}, batch {settings.batch}')
-    return markdown(models, necks, settings.options, env)
+    calls = args.runs + args.warmup
+    progress = ProgressBar(
+        len(entries) * ((3 + len(args.options)) * calls +
+                        (args.train_runs and args.train_runs + 1)),
+        file=sys.stderr)
+    records = []
+    for group in groups.values():
+        records += benchmark_group(group, args, progress)
+    sys.stderr.write('\n')
+    return records

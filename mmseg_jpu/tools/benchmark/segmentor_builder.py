@@ -1,42 +1,32 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Build the suite's segmentors with random weights, as the benchmark
 measures them (no checkpoint is downloaded), and the inputs it feeds them:
-random noise, the demo photograph and a training batch."""
+the demo photograph and a training batch."""
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-import cv2
-import numpy as np
+import mmcv
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from torch import Tensor
 
-from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from mmseg_jpu.deploy.inference_network import load_segmentor
+from mmseg_jpu.utils.config_loading import load_config
 
 
-def load_config(config: Path, overrides: Optional[Dict] = None) -> Config:
-    """The config with ``overrides`` merged in and its pretrained backbone
-    checkpoint removed."""
-    cfg = Config.fromfile(str(config))
-    if overrides:
-        cfg.merge_from_dict(overrides)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    cfg.model.pretrained = None
+def build_segmentor(config: Path, overrides: Optional[Dict],
+                    device: torch.device) -> Tuple[Config, nn.Module]:
+    """The config with ``overrides`` merged in, and its model built by
+    deploy's ``load_segmentor`` (SyncBN reverted) on ``device``, initialised
+    by its ``init_weights`` without the pretrained backbone checkpoint."""
+    cfg = load_config(str(config), overrides)
     cfg.model.backbone.pop('init_cfg', None)
-    return cfg
-
-
-def build_segmentor(cfg: Config, device: torch.device) -> nn.Module:
-    """The config's model, initialised by its ``init_weights`` (kaiming
-    convs), SyncBN reverted to BN, on ``device``."""
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    model = load_segmentor(cfg)
     model.init_weights()
-    return model.to(device)
+    return cfg, model.to(device)
 
 
 @torch.no_grad()
@@ -61,39 +51,22 @@ def calibrate_batchnorm(model: nn.Module, inputs: Tensor) -> None:
     model.eval()
 
 
-def noise_inputs(batch: int, size: Tuple[int, int],
-                 device: torch.device) -> Tensor:
-    """Standard normal inputs, the scale of normalised images."""
-    return torch.randn(batch, 3, *size, device=device)
-
-
-def image_inputs(image: Path, cfg: Config, batch: int, size: Tuple[int, int],
-                 device: torch.device) -> Tensor:
+def image_inputs(model: nn.Module, image: Path, batch: int,
+                 size: Tuple[int, int]) -> Tensor:
     """The photograph ``image`` resized to ``size`` (height, width) and
-    normalised as the config's data preprocessor does (BGR to RGB, mean,
-    std), repeated ``batch`` times."""
-    pixels = cv2.imread(str(image), cv2.IMREAD_COLOR)
-    if pixels is None:
-        raise FileNotFoundError(f'cannot read image {image}')
-    pixels = cv2.resize(pixels, size[::-1], interpolation=cv2.INTER_LINEAR)
-    preprocessor = cfg.model.data_preprocessor
-    if preprocessor.get('bgr_to_rgb', False):
-        pixels = pixels[..., ::-1]
-    mean = np.asarray(preprocessor.get('mean', (0, 0, 0)), np.float32)
-    std = np.asarray(preprocessor.get('std', (1, 1, 1)), np.float32)
-    normalised = (pixels.astype(np.float32) - mean) / std
-    tensor = torch.from_numpy(normalised.transpose(2, 0, 1).copy())
-    return tensor[None].repeat(batch, 1, 1, 1).to(device)
+    normalised by the model's data preprocessor, ``batch`` times."""
+    pixels = mmcv.imresize(mmcv.imread(str(image)), size[::-1])
+    tensor = torch.from_numpy(pixels.transpose(2, 0, 1).copy())
+    return model.data_preprocessor(dict(inputs=[tensor] * batch))['inputs']
 
 
 def training_batch(size: Tuple[int, int], batch: int,
                    num_classes: int) -> Dict:
     """Random uint8 images and labels, as a dataloader gives them to
     ``train_step``."""
-    samples = []
-    for _ in range(batch):
-        labels = torch.randint(0, num_classes, (1, *size))
-        samples.append(SegDataSample(gt_sem_seg=PixelData(data=labels)))
-    images = [torch.randint(0, 256, (3, *size), dtype=torch.uint8)
-              for _ in range(batch)]
-    return dict(inputs=images, data_samples=samples)
+    labels = [torch.randint(0, num_classes, (1, *size)) for _ in range(batch)]
+    return dict(
+        inputs=[torch.randint(0, 256, (3, *size), dtype=torch.uint8)
+                for _ in range(batch)],
+        data_samples=[SegDataSample(gt_sem_seg=PixelData(data=label))
+                      for label in labels])

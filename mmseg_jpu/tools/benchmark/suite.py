@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from ...utils.package_files import CONFIG_ROOT
-from ..jpuify.config_file import MMSEG_CONFIGS
+from mmseg_jpu.utils.config_loading import scope_config_root
 
 HEADS = ('enc', 'psp', 'aspp', 'eseg')
 DEPTHS = (50, 101)
-#: mmseg's FastFCN configs, as mmseg ships them
-PEER_CONFIG_ROOT = MMSEG_CONFIGS / 'fastfcn'
 #: the peer's variant, and the variant of ours with the same head
 PEER = 'mmseg-fastfcn'
 PEER_COUNTERPART = 'jpu'
@@ -37,17 +34,16 @@ class Entry:
         config: Config file.
         baseline: Variant its ratios are measured against (``None`` for the
             baselines themselves).
-        overrides: Config settings merged into ``config``
-            (``Config.merge_from_dict``).
         description: What the model is, for the report.
+        overrides: Settings merged into ``config`` (``--cfg-options`` style).
     """
     head: str
     depth: int
     variant: str
     config: Path
-    baseline: Optional[str] = 'dilated'
-    overrides: Dict = field(default_factory=dict, hash=False, compare=False)
-    description: str = ''
+    baseline: Optional[str]
+    description: str
+    overrides: Dict = field(default_factory=dict, compare=False)
 
     @property
     def model(self) -> str:
@@ -56,71 +52,65 @@ class Entry:
 
 
 def _zoo(folder: str, name: str) -> Path:
-    return (CONFIG_ROOT / folder /
+    return (scope_config_root('mmseg_jpu') / folder /
             f'{name}_4xb4-25k_pascal-context-59-480x480.py')
 
 
 def _peer(head: str, depth: int) -> Entry:
-    """mmseg's FastFCN with ``head`` (its ADE20K 512x512 config, ResNet-50
-    as shipped; depth 101 by overriding ``backbone.depth``), classifying
+    """mmseg's FastFCN with ``head``: its ADE20K config as shipped
+    (ResNet-50; depth 101 by overriding ``backbone.depth``), classifying
     into :data:`NUM_CLASSES` classes like the rest of the suite."""
-    config = (PEER_CONFIG_ROOT /
+    config = (scope_config_root('mmseg') / 'fastfcn' /
               f'fastfcn_r50-d32_jpu_{head}_4xb4-80k_ade20k-512x512.py')
-    overrides = {
-        'model.decode_head.num_classes': NUM_CLASSES,
-        'model.auxiliary_head.num_classes': NUM_CLASSES,
-    }
-    depth_note = ''
+    overrides = {'model.decode_head.num_classes': NUM_CLASSES,
+                 'model.auxiliary_head.num_classes': NUM_CLASSES}
+    note = ''
     if depth != 50:
         overrides['model.backbone.depth'] = depth
-        depth_note = f', backbone.depth={depth}'
-    return Entry(head, depth, PEER, config, overrides=overrides,
-                 description=f"mmseg's {config.name} ({NUM_CLASSES} classes"
-                 f'{depth_note})')
+        note = f', backbone.depth={depth}'
+    return Entry(head, depth, PEER, config, 'dilated',
+                 f"mmseg's {config.name} ({NUM_CLASSES} classes{note})",
+                 overrides)
 
 
 def _entries(head: str, depth: int) -> List[Entry]:
     """The models of one head and depth, see the module docstring."""
     r = f'r{depth}'
     if head == 'eseg':
-        return [Entry(head, depth, 'bifpn',
-                      _zoo('eseg', f'eseg_{r}-d32_bifpn'), None,
-                      description='BiFPN P3-P9 + SegformerHead')]
+        bifpn = _zoo('eseg', f'eseg_{r}-d32_bifpn')
+        return [Entry(head, depth, 'bifpn', bifpn, None,
+                      'BiFPN P3-P9 + SegformerHead')]
     dilated_name = {'enc': 'encnet', 'psp': 'pspnet', 'aspp': 'deeplabv3'}
     dilated = _zoo('dilated_baselines', f'{dilated_name[head]}_{r}-d8')
+    jpu = _zoo('fastfcn_jpu', f'fastfcn_{r}-d32_jpu_{head}')
     entries = [
         Entry(head, depth, 'dilated', dilated, None,
-              description="dilated ResNet, mmseg's stock head"),
-        Entry(head, depth, 'jpu',
-              _zoo('fastfcn_jpu', f'fastfcn_{r}-d32_jpu_{head}'),
-              description="JPU, mmseg's stock head"),
+              "dilated ResNet, mmseg's stock head"),
+        Entry(head, depth, 'jpu', jpu, 'dilated', "JPU, mmseg's stock head"),
     ]
     if head == 'enc':
         entries += [
             Entry(head, depth, 'dilated-matmul', dilated, None,
-                  overrides={
-                      'model.decode_head.type': 'FastFCNEncHead',
-                      'model.decode_head.bottleneck_kernel_size': 3,
-                  },
-                  description='dilated ResNet, EncHead with MatmulEncoding '
-                  '(FastFCNEncHead, 3x3 bottleneck)'),
+                  'dilated ResNet, EncHead with MatmulEncoding '
+                  '(FastFCNEncHead, 3x3 bottleneck)',
+                  {'model.decode_head.type': 'FastFCNEncHead',
+                   'model.decode_head.bottleneck_kernel_size': 3}),
             Entry(head, depth, 'jpu-1x1',
                   _zoo('fastfcn_jpu', f'fastfcn_{r}-d32_jpu_enc-1x1'),
-                  'dilated-matmul',
-                  description='JPU, the official head (FastFCNEncHead: 1x1 '
-                  'bottleneck, MatmulEncoding)'),
+                  'dilated-matmul', 'JPU, the official head (FastFCNEncHead: '
+                  '1x1 bottleneck, MatmulEncoding)'),
         ]
     if head == 'aspp':
         entries += [
-            Entry(head, depth, 'dilated-256', _zoo(
-                'dilated_baselines', f'deeplabv3-256_{r}-d8'), None,
-                description='dilated ResNet, the official 256-channel '
-                'DeepLabV3 head'),
-            Entry(head, depth, 'jpu-256', _zoo(
-                'fastfcn_jpu', f'fastfcn_{r}-d32_jpu_aspp-256'), 'dilated-256',
-                description='JPU, the official 256-channel DeepLabV3 head'),
+            Entry(head, depth, 'dilated-256',
+                  _zoo('dilated_baselines', f'deeplabv3-256_{r}-d8'), None,
+                  'dilated ResNet, the official 256-channel DeepLabV3 head'),
+            Entry(head, depth, 'jpu-256',
+                  _zoo('fastfcn_jpu', f'fastfcn_{r}-d32_jpu_aspp-256'),
+                  'dilated-256',
+                  'JPU, the official 256-channel DeepLabV3 head'),
             Entry(head, depth, 'jpu-ksac', _zoo('ksac', f'ksac_{r}-d32_jpu'),
-                  description='JPU, KSACHead'),
+                  'dilated', 'JPU, KSACHead'),
         ]
     return entries + [_peer(head, depth)]
 
@@ -139,16 +129,12 @@ def select(heads: Sequence[str] = HEADS,
                       if variants is None or e.variant in variants}
             if PEER in wanted:
                 wanted.add(PEER_COUNTERPART)
-            wanted |= {e.baseline for e in entries
-                       if e.variant in wanted and e.baseline}
+            wanted |= {e.baseline for e in entries if e.variant in wanted}
             chosen += [e for e in entries if e.variant in wanted]
     return chosen
 
 
 def variants_of(heads: Sequence[str] = HEADS) -> List[str]:
     """Every variant name the suite knows for ``heads``."""
-    names = []
-    for head in heads:
-        names += [e.variant for e in _entries(head, DEPTHS[0])
-                  if e.variant not in names]
-    return names
+    names = [e.variant for head in heads for e in _entries(head, DEPTHS[0])]
+    return list(dict.fromkeys(names))
