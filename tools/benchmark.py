@@ -13,8 +13,9 @@ from pathlib import Path
 
 import torch
 
-from mmseg_jpu.tools.argument_checks import (DefaultsHelpFormatter, device,
-                                             non_negative_int, positive_int)
+from mmseg_jpu.tools.argument_checks import (device, non_negative_int,
+                                             positive_int)
+from mmseg_jpu.tools.cli import HelpFormatter
 from mmseg_jpu.tools.benchmark.inference_options import (PLAIN, RUNTIMES,
                                                          is_runtime,
                                                          parse_option)
@@ -38,7 +39,7 @@ def _option(text: str) -> str:
 
 def parse_args():
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=DefaultsHelpFormatter)
+        description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument('--heads', nargs='+', choices=HEADS, default=HEADS,
                         help='decode head families to measure')
     parser.add_argument(

@@ -16,8 +16,8 @@ from mmengine.config import DictAction
 
 from mmseg_jpu.deploy import ExportError
 from mmseg_jpu.deploy.onnx_export import OPSET, TOLERANCE
-from mmseg_jpu.tools.argument_checks import (DefaultsHelpFormatter,
-                                              positive_float, positive_int)
+from mmseg_jpu.tools.argument_checks import positive_float, positive_int
+from mmseg_jpu.tools.cli import HelpFormatter
 from mmseg_jpu.tools.export_onnx import default_size, describe, export
 from mmseg_jpu.tools.export_onnx import load_config
 from mmseg_jpu.utils.quiet_logging import quiet_logging
@@ -28,7 +28,7 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description=__doc__,
         usage='%(prog)s CONFIG [CHECKPOINT] OUT.onnx [options]',
-        formatter_class=DefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument('config', help='config file, or mmseg::path')
     parser.add_argument(
         'files', nargs='+', metavar='[CHECKPOINT] OUT.onnx',

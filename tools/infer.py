@@ -12,10 +12,10 @@ preprocessing as the PyTorch model."""
 import argparse
 import sys
 
-from mmseg_jpu.tools.argument_checks import (DefaultsHelpFormatter, device,
-                                             existing_file, fraction,
+from mmseg_jpu.tools.argument_checks import (device, existing_file, fraction,
                                              output_file, output_folder,
                                              parse_as)
+from mmseg_jpu.tools.cli import HelpFormatter
 from mmseg_jpu.deploy.runtimes import BACKENDS, PRECISIONS, check_backend
 from mmseg_jpu.tools.infer import (ONNX_SUFFIX, legend_text, plan_outputs,
                                    segment, writes_into_folder)
@@ -26,7 +26,7 @@ from mmseg_jpu.utils.weights_only_checkpoint_loader import (
 def parse_args():
     parser = argparse.ArgumentParser(
         description=__doc__,
-        formatter_class=DefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument('image', help='image file, or folder of images')
     parser.add_argument('config', type=existing_file, help='config file')
     parser.add_argument(
