@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
+import logging
 from typing import Optional
 
 from mmengine.dist import is_main_process
@@ -16,7 +17,8 @@ class TrainProgressBarHook(Hook):
     with ``custom_hooks = [dict(type='TrainProgressBarHook')]``. It runs just
     before ``LoggerHook`` and ends the bar's line whenever the logger or a
     validation is about to print, so their lines start on a line of their
-    own.
+    own; with a console that shows no INFO messages, the bar keeps one
+    line.
     """
 
     priority = 'NORMAL'  # LoggerHook is BELOW_NORMAL: it runs after us
@@ -46,14 +48,19 @@ class TrainProgressBarHook(Hook):
 
     @staticmethod
     def _others_print_now(runner) -> bool:
-        """Whether the logger or a validation prints after this iteration."""
+        """Whether the logger or a validation prints on the console after
+        this iteration (both print through the logger, at INFO)."""
+        if not any(handler.level <= logging.INFO
+                   for handler in runner.logger.handlers
+                   if not isinstance(handler, logging.FileHandler)):
+            return False
         done = runner.iter + 1
         logs = any(
             isinstance(hook, LoggerHook) and done % hook.interval == 0
             for hook in runner.hooks)
         loop = runner.train_loop
         validates = (
-            getattr(runner, '_val_loop', None) is not None
+            runner.val_loop is not None
             and getattr(loop, 'val_interval', 0) > 0
             and done >= getattr(loop, 'val_begin', 1)
             and done % loop.val_interval == 0)
