@@ -13,6 +13,7 @@ check_versions()
 
 from .datasets import *  # noqa: E402,F401,F403
 from .engine import *  # noqa: E402,F401,F403
+from .evaluation import *  # noqa: E402,F401,F403
 from .models import *  # noqa: E402,F401,F403
 from .version import __version__  # noqa: E402
 

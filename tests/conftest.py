@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import mmseg_jpu  # noqa: F401  (registers the plugin's modules)
-from mmseg_jpu.tools.mmseg_tools import mmseg_tool, read_test_metrics
+from mmseg_jpu.tools.mmseg_tools import mmseg_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # the developer tools (tiny-dataset and metafile generators) are scripts,
@@ -54,7 +55,10 @@ def mmseg_test_tool(config, checkpoint, work_dir, *args) -> dict:
     result = run_python(mmseg_tool('test.py'), config, checkpoint,
                         '--work-dir', work_dir, *args)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
-    return read_test_metrics(work_dir)
+    # the last line of <timestamp>/<timestamp>.json, written by LoggerHook
+    runs = sorted(path for path in Path(work_dir).glob('*/*.json')
+                  if path.stem == path.parent.name)
+    return json.loads(runs[-1].read_text().splitlines()[-1])
 
 
 def metrics_in_process(config, checkpoint, work_dir, **cfg_options) -> dict:

@@ -152,6 +152,18 @@ def test_mim_search_reads_the_model_index():
     assert '51.05' in result.stdout
 
 
+def test_mim_search_is_readable_at_80_columns(capsys):
+    """mim cuts values to fit 80 columns; only the config paths are cut
+    (the ``config id`` line above each names the config in full)."""
+    from mim.commands.search import convert2df, print_df
+    from modelindex import load
+    print_df(convert2df(load(str(REPO_ROOT / 'model-index.yml'))), 80)
+    lines = capsys.readouterr().out.splitlines()
+    assert {line.split()[0] for line in lines if line.endswith('...')} == {
+        'config'
+    }
+
+
 @pytest.mark.slow
 def test_tta_multi_scale_flip_runs_through_mmseg_test_tool(tmp_path):
     # trained long enough to predict more than one class

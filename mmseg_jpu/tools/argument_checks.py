@@ -164,13 +164,3 @@ def _check_writable_folder(folder: Path) -> None:
             f'cannot write into {folder}: {existing} is not writable '
             f'({reason})')
 
-
-class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """``--help`` says each option's default, except where there is none to
-    say (``None``, an off switch, an empty value): their help text says what
-    happens without them."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default in (None, False, {}, [], ()):
-            return action.help
-        return super()._get_help_string(action)

@@ -11,7 +11,7 @@
 """
 import argparse
 import sys
-from typing import Callable, Tuple, Type
+from typing import Callable, Optional, Tuple, Type
 
 from mmengine.config import Config, DictAction
 
@@ -42,10 +42,14 @@ def tool_parser(description: str) -> argparse.ArgumentParser:
 
 
 def add_config_arguments(parser: argparse.ArgumentParser,
-                         name: str = 'config') -> None:
-    """The positional config and ``--cfg-options``."""
+                         name: str = 'config',
+                         default: Optional[str] = None) -> None:
+    """The positional config (optional if it has a ``default``) and
+    ``--cfg-options``."""
     parser.add_argument(
         name,
+        nargs='?' if default else None,
+        default=default,
         help='config: a file, or mmseg::path / mmseg_jpu::path in the '
         "installed package's configs")
     parser.add_argument(

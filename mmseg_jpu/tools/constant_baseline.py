@@ -22,32 +22,22 @@ def _label_maps(dataset_cfg: ConfigDict) -> Tuple[int, Iterator[np.ndarray]]:
     return len(dataset.metainfo['classes']), maps
 
 
-def most_frequent_class(dataset_cfg: ConfigDict,
-                        ignore_index: int = 255) -> int:
-    """The class that covers the most labelled pixels of a dataset."""
-    num_classes, maps = _label_maps(dataset_cfg)
-    counts = np.zeros(num_classes, np.int64)
-    for label in maps:
-        valid = label[label != ignore_index]
-        counts += np.bincount(valid.ravel(), minlength=num_classes)
-    return int(counts.argmax())
-
-
 def constant_predictor_miou(train_dataset_cfg: ConfigDict,
                             test_dataset_cfg: ConfigDict,
                             ignore_index: int = 255) -> float:
     """mIoU (in %, as mmseg's ``IoUMetric`` reports it) on the test dataset
     of predicting the train set's most frequent class for every pixel."""
-    constant = most_frequent_class(train_dataset_cfg, ignore_index)
+    num_classes, maps = _label_maps(train_dataset_cfg)
+    counts = sum(
+        np.bincount(label[label != ignore_index], minlength=num_classes)
+        for label in maps)
+    constant = int(np.argmax(counts))
     num_classes, maps = _label_maps(test_dataset_cfg)
-    areas = [torch.zeros(num_classes, dtype=torch.float64) for _ in range(4)]
-    for label in maps:
-        label = torch.from_numpy(label.astype(np.int64))
-        prediction = torch.full_like(label, constant)
-        for total, area in zip(
-                areas,
-                IoUMetric.intersect_and_union(prediction, label, num_classes,
-                                              ignore_index)):
-            total += area
-    metrics = IoUMetric.total_area_to_metrics(*areas, metrics=['mIoU'])
+    labels = (torch.from_numpy(label.astype(np.int64)) for label in maps)
+    areas = zip(*(IoUMetric.intersect_and_union(
+        torch.full_like(label, constant), label, num_classes, ignore_index)
+                  for label in labels))
+    metrics = IoUMetric.total_area_to_metrics(
+        *(sum(area.double() for area in kind) for kind in areas),
+        metrics=['mIoU'])
     return float(np.nanmean(np.asarray(metrics['IoU'])) * 100)

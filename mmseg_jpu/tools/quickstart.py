@@ -1,10 +1,16 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Train a JPU model, evaluate its checkpoint as mmseg's ``tools/test.py``
-does and compare the mIoU with the best constant predictor."""
+does and compare the mIoU with the best constant predictor.
+
+The console shows the facts of the run, the progress bar, errors and the
+result; mmengine's full log (environment, config, hooks, warnings,
+per-class tables) goes to the log file in the work dir."""
 import json
+import logging
 from pathlib import Path
 
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 from ..utils.package_files import config_file
@@ -17,41 +23,58 @@ DEFAULT_CONFIG = config_file(
 RESULT_FILE = 'quickstart_result.json'
 
 
-def train(config: Path, work_dir: Path) -> Path:
+class QuietConsoleRunner(Runner):
+    """mmengine's ``Runner`` whose console shows errors only; its log file
+    keeps every message of the config's ``log_level`` and Python's
+    warnings."""
+
+    def build_logger(self, *args, **kwargs) -> MMLogger:
+        logger = super().build_logger(*args, **kwargs)
+        for handler in logger.handlers:
+            if not isinstance(handler, logging.FileHandler):
+                handler.setLevel(max(handler.level, logging.ERROR))
+        logging.captureWarnings(True)
+        logging.getLogger('py.warnings').handlers = [
+            h for h in logger.handlers if isinstance(h, logging.FileHandler)
+        ]
+        return logger
+
+
+def train(cfg: Config, work_dir: Path) -> Path:
     """Train with mmengine's Runner, as mmseg's ``tools/train.py`` does.
 
     Returns:
         Path: The last checkpoint written.
     """
-    cfg = Config.fromfile(str(config))
+    cfg = cfg.copy()
     cfg.work_dir = str(work_dir)
-    runner = Runner.from_cfg(cfg)
+    runner = QuietConsoleRunner.from_cfg(cfg)
+    print(f'Training {Path(cfg.filename).name} for '
+          f'{cfg.train_cfg.max_iters} iterations; full log: '
+          f'{runner.logger.log_file}')
     runner.train()
     return Path((work_dir / 'last_checkpoint').read_text().strip())
 
 
-def evaluate(config: Path, checkpoint: Path, work_dir: Path) -> float:
+def evaluate(cfg: Config, checkpoint: Path, work_dir: Path) -> float:
     """mIoU of a checkpoint on the config's test set, computed as mmseg's
     ``tools/test.py`` computes it (``load_from`` + ``Runner.test()``)."""
-    cfg = Config.fromfile(str(config))
+    cfg = cfg.copy()
     cfg.work_dir = str(work_dir / 'test')
     cfg.load_from = str(checkpoint)
-    return float(Runner.from_cfg(cfg).test()['mIoU'])
+    runner = QuietConsoleRunner.from_cfg(cfg)
+    print(f'Testing {checkpoint}; full log: {runner.logger.log_file}')
+    return float(runner.test()['mIoU'])
 
 
-def baseline(config: Path) -> float:
-    cfg = Config.fromfile(str(config))
-    return constant_predictor_miou(cfg.train_dataloader.dataset,
-                                   cfg.test_dataloader.dataset)
-
-
-def run_quickstart(config: Path, work_dir: Path) -> bool:
+def run_quickstart(cfg: Config, work_dir: Path) -> bool:
     """Train, test and report; the figures are also written to
     ``work_dir/quickstart_result.json``. Returns whether the model beat the
     constant predictor."""
-    checkpoint = train(config, work_dir)
-    miou = evaluate(config, checkpoint, work_dir)
-    constant = baseline(config)
+    checkpoint = train(cfg, work_dir)
+    miou = evaluate(cfg, checkpoint, work_dir)
+    constant = constant_predictor_miou(cfg.train_dataloader.dataset,
+                                       cfg.test_dataloader.dataset)
     beaten = miou > constant
     (work_dir / RESULT_FILE).write_text(
         json.dumps(
@@ -59,8 +82,7 @@ def run_quickstart(config: Path, work_dir: Path) -> bool:
                 checkpoint=str(checkpoint),
                 mIoU=miou,
                 constant_predictor_mIoU=constant)))
-    print(f'\nCheckpoint: {checkpoint}\n'
-          f"mIoU of the trained model (mmseg's test loop): {miou:.2f}\n"
+    print(f"mIoU of the trained model (mmseg's test loop): {miou:.2f}\n"
           f'mIoU of the best constant predictor:           {constant:.2f}\n'
           + ('The model beats the constant predictor.' if beaten else
              'The model does NOT beat the constant predictor.'))

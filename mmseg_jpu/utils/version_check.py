@@ -1,6 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Refuse to run on OpenMMLab versions the plugin was not built for."""
-from importlib.metadata import PackageNotFoundError, packages_distributions
+from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as distribution_version
 from typing import Dict, Optional, Tuple
 
@@ -15,6 +15,14 @@ SUPPORTED_VERSIONS: Dict[str, Tuple[str, str]] = {
     'mmengine': ('0.10.7', '0.11.0'),
     'mmseg': ('1.2.2', '1.5.0'),
 }
+#: module -> the distributions that may provide it, looked up by name (a
+#: scan of every installed distribution costs most of a second)
+DISTRIBUTIONS: Dict[str, Tuple[str, ...]] = {
+    'torch': ('torch', ),
+    'mmcv': ('mmcv', 'onedl-mmcv', 'mmcv-lite'),
+    'mmengine': ('mmengine', 'onedl-mmengine', 'mmengine-lite'),
+    'mmseg': ('mmsegmentation', 'onedl-mmsegmentation'),
+}
 
 SUPPORTED_STACKS = (
     'the default stack torch==2.13.0 + onedl-mmcv 2.3.6, onedl-mmengine '
@@ -26,7 +34,7 @@ SUPPORTED_STACKS = (
 def installed_version(module: str) -> Optional[str]:
     """Version of the distribution that provides ``module``, without
     importing it (importing mmseg with a wrong mmcv fails on its own)."""
-    for dist in packages_distributions().get(module, []):
+    for dist in DISTRIBUTIONS[module]:
         try:
             return distribution_version(dist)
         except PackageNotFoundError:

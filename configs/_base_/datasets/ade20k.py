@@ -26,5 +26,5 @@ val_dataloader = dict(
             seg_map_path='annotations/validation'),
         pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+val_evaluator = dict(type='PresentClassesIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -73,5 +73,5 @@ val_dataloader = dict(
             img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+val_evaluator = dict(type='PresentClassesIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

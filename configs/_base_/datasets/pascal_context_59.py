@@ -29,5 +29,5 @@ val_dataloader = dict(
         ann_file='ImageSets/SegmentationContext/val.txt',
         pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+val_evaluator = dict(type='PresentClassesIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
+import logging
 from typing import Optional
 
 from mmengine.dist import is_main_process
@@ -16,7 +17,8 @@ class TrainProgressBarHook(Hook):
     with ``custom_hooks = [dict(type='TrainProgressBarHook')]``. It runs just
     before ``LoggerHook`` and ends the bar's line whenever the logger or a
     validation is about to print, so their lines start on a line of their
-    own.
+    own; with a console that shows no INFO messages, the bar keeps one
+    line.
     """
 
     priority = 'NORMAL'  # LoggerHook is BELOW_NORMAL: it runs after us
@@ -46,7 +48,12 @@ class TrainProgressBarHook(Hook):
 
     @staticmethod
     def _others_print_now(runner) -> bool:
-        """Whether the logger or a validation prints after this iteration."""
+        """Whether the logger or a validation prints on the console after
+        this iteration (both print through the logger, at INFO)."""
+        if not any(handler.level <= logging.INFO
+                   for handler in runner.logger.handlers
+                   if not isinstance(handler, logging.FileHandler)):
+            return False
         done = runner.iter + 1
         logs = any(
             isinstance(hook, LoggerHook) and done % hook.interval == 0
