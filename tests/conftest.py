@@ -55,7 +55,13 @@ def mmseg_test_tool(config, checkpoint, work_dir, *args) -> dict:
     result = run_python(mmseg_tool('test.py'), config, checkpoint,
                         '--work-dir', work_dir, *args)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
-    # the last line of <timestamp>/<timestamp>.json, written by LoggerHook
+    return read_test_metrics(work_dir)
+
+
+def read_test_metrics(work_dir) -> dict:
+    """The metrics of the last test run in ``work_dir``: the last line of
+    ``<timestamp>/<timestamp>.json``, which mmengine's ``LoggerHook``
+    writes."""
     runs = sorted(path for path in Path(work_dir).glob('*/*.json')
                   if path.stem == path.parent.name)
     return json.loads(runs[-1].read_text().splitlines()[-1])
