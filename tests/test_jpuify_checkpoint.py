@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 from mmseg_jpu.tools.jpuify import JpuifyError, jpuify
 from mmseg_jpu.tools.jpuify.config_file import MMSEG_CONFIGS
 from mmseg_jpu.tools.jpuify.levels import build_model
-from mmseg_jpu.utils.weights_only_checkpoint_loader import load_weights_only
+from mmseg_jpu.checkpoint import load_weights_only
 from .conftest import CONFIG_DIR, REPO_ROOT, mmseg_test_tool, run_python
 
 #: mmseg's own dilated PSPNet model (ResNetV1c d8) shrunk to a ResNet-18 on

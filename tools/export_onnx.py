@@ -21,7 +21,7 @@ from mmseg_jpu.tools.argument_checks import (DefaultsHelpFormatter,
 from mmseg_jpu.tools.export_onnx import default_size, describe, export
 from mmseg_jpu.tools.export_onnx import load_config
 from mmseg_jpu.utils.quiet_logging import quiet_logging
-from mmseg_jpu.utils.weights_only_checkpoint_loader import CheckpointLoadError
+from mmseg_jpu.checkpoint import CheckpointLoadError
 
 
 def parse_args():

@@ -19,7 +19,7 @@ from mmseg_jpu.tools.argument_checks import (DefaultsHelpFormatter, device,
 from mmseg_jpu.deploy.runtimes import BACKENDS, PRECISIONS, check_backend
 from mmseg_jpu.tools.infer import (ONNX_SUFFIX, legend_text, plan_outputs,
                                    segment, writes_into_folder)
-from mmseg_jpu.utils.weights_only_checkpoint_loader import (
+from mmseg_jpu.checkpoint import (
     CheckpointLoadError, use_weights_only_local_loader)
 
 

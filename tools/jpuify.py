@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mmseg_jpu.tools.jpuify import (OUTPUT_STRIDES, JpuifyError, jpuify,
                                     resolve_config)
-from mmseg_jpu.utils.weights_only_checkpoint_loader import CheckpointLoadError
+from mmseg_jpu.checkpoint import CheckpointLoadError
 
 
 def parse_args():

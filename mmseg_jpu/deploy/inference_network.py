@@ -12,7 +12,7 @@ from mmengine.model import revert_sync_batchnorm
 from torch import Tensor
 
 from mmseg.apis import init_model
-from ..utils.weights_only_checkpoint_loader import load_weights_only
+from ..checkpoint import load_weights_only
 
 
 class SegmentationLogits(nn.Module):
