@@ -4,10 +4,10 @@ load (``load_from``, ``--resume``, ``tools/test.py``, ``init_model``),
 ``tools/infer.py`` and the official-checkpoint converter read with
 ``weights_only=True``. A file that cannot be loaded gets one message per
 cause, the same through every path, found from the file's bytes: not a
-checkpoint, truncated, corrupt, a pickle that needs a named global (every
-pickle protocol, zip and legacy torch formats, plain pickles), a pickle
-protocol weights-only loading cannot read, a checkpoint of the other kind.
-A pickle that would run code never runs it."""
+checkpoint, truncated, corrupt, a pickle that needs a named global (zip and legacy torch formats), a pickle
+protocol weights-only loading cannot read (whose globals torch cannot name,
+harmless or not: one message), a plain pickle, a checkpoint of the other
+kind. A pickle that would run code never runs it."""
 import copyreg
 import io
 import os
@@ -30,8 +30,8 @@ import mmseg_jpu.enable_weights_only_loading  # noqa: F401
 from mmseg.apis import init_model
 from mmseg_jpu.tools.fastfcn_converter import load_official_state_dict
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
-from mmseg_jpu.utils.weights_only_checkpoint_loader import (
-    CheckpointKindError, CorruptCheckpointError,
+from mmseg_jpu.checkpoint import (
+    CheckpointKindError, CheckpointLoadError, CorruptCheckpointError,
     NotACheckpointError, PickleProtocolError, TruncatedCheckpointError,
     UntrustedCheckpointError, checkpoint_file_problem, load_weights_only)
 from .conftest import (REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, run_python,
@@ -42,6 +42,8 @@ TINY_IMAGE = (REPO_ROOT / 'data' / 'tiny' / 'VOCdevkit' / 'VOC2010' /
 PROTOCOLS = range(6)
 #: pickle protocols torch.load(weights_only=True) reads.
 READABLE_PROTOCOLS = (2, 3)
+#: pickle protocols whose globals torch.serialization names.
+NAMED_PROTOCOLS = (1, 2, 3)
 
 
 class _RunsShell:
@@ -109,7 +111,7 @@ CAUSES = {
     'random_bytes': (lambda: np.random.default_rng(0).bytes(4096),
                      NotACheckpointError,
                      ' is not a checkpoint: its 4096 bytes are neither the '
-                     'zip archive torch.save writes nor a pickle'),
+                     'zip archive torch.save writes nor a complete pickle'),
     'html_page': (lambda: b'<!DOCTYPE html><html><body>404</body></html>',
                   NotACheckpointError, ' is not a checkpoint: its 44 bytes'),
     'empty': (lambda: b'', TruncatedCheckpointError, ' is empty (0 bytes)'),
@@ -119,17 +121,21 @@ CAUSES = {
     'half_zip': (lambda: _torch_bytes(_weights())[:1000],
                  TruncatedCheckpointError, ' is truncated: it starts as the '
                  'zip archive'),
+    # torch itself names this cause
     'half_legacy': (lambda: _torch_bytes(_weights(), zip_format=False)[:700],
-                    TruncatedCheckpointError,
-                    ' is truncated: its pickles are complete, but the tensor '
-                    'data after them holds'),
+                    CheckpointLoadError,
+                    ' cannot be loaded: RuntimeError: unexpected EOF'),
     'legacy_pickle_cut': (lambda: _torch_bytes(_weights(),
                                                zip_format=False)[:100],
                           TruncatedCheckpointError,
-                          ' is truncated: its pickle ends after 100 bytes'),
+                          ' is truncated: its pickles end after 100 bytes'),
     'corrupt_zip': (lambda: _flip_a_tensor_byte(_torch_bytes(_weights())),
                     CorruptCheckpointError, ' is corrupt: its member '),
+    # torch cannot read protocol 4, so cannot name what it would call
     'code_protocol_4': (lambda: _torch_bytes({'m': _RunsShell('true')}, 4),
+                        PickleProtocolError,
+                        ' was pickled with protocol 4'),
+    'code_protocol_2': (lambda: _torch_bytes({'m': _RunsShell('true')}, 2),
                         UntrustedCheckpointError,
                         ': refused: unpickling it would call posix.system,'),
     'harmless_protocol_4': (lambda: _torch_bytes(_weights(), 4),
@@ -141,7 +147,7 @@ CAUSES = {
 }
 #: one cause per error class, for the paths that cost a model or a process
 ONE_PER_CLASS = [
-    'random_bytes', 'six_bytes', 'corrupt_zip', 'code_protocol_4',
+    'random_bytes', 'six_bytes', 'corrupt_zip', 'code_protocol_2',
     'harmless_protocol_4', 'official_fastfcn'
 ]
 
@@ -179,15 +185,18 @@ def test_each_cause_has_its_error(tmp_path, cause):
     # torch.load(weights_only=False) is advised only for a readable pickle
     # whose globals are all named
     advises = 'weights_only=False' in message
-    assert advises == (cause in ('code_protocol_4', 'harmless_protocol_4'))
+    assert advises == (cause in ('code_protocol_2', 'code_protocol_4',
+                                 'harmless_protocol_4'))
+    # the kind is read from the loaded keys, torch's EOF from loading
     assert type(checkpoint_file_problem(path)) is (
-        None.__class__ if cause == 'official_fastfcn' else CAUSES[cause][1])
+        None.__class__ if cause in ('official_fastfcn', 'half_legacy') else
+        CAUSES[cause][1])
 
 
 @pytest.mark.parametrize('zip_format', [True, False], ids=['zip', 'legacy'])
 @pytest.mark.parametrize('protocol', PROTOCOLS)
-def test_code_is_named_for_every_protocol_and_format(tmp_path, protocol,
-                                                     zip_format):
+def test_code_never_runs_and_is_named_where_torch_reads_it(
+        tmp_path, protocol, zip_format):
     path = tmp_path / 'hostile.pth'
     marker = tmp_path / 'pwned'
     path.write_bytes(
@@ -195,20 +204,25 @@ def test_code_is_named_for_every_protocol_and_format(tmp_path, protocol,
             'state_dict': {},
             'meta': _RunsShell(f'touch {marker}')
         }, protocol, zip_format))
-    _assert_refused(path, 'posix.system, which weights-only loading does not '
-                    'allow')
+    if protocol in NAMED_PROTOCOLS:
+        _assert_refused(path, 'posix.system, which weights-only loading does '
+                        'not allow')
+    else:
+        with pytest.raises(PickleProtocolError,
+                           match='cannot be checked without running it'):
+            load_weights_only(path)
     assert not marker.exists(), 'the pickled command ran'
 
 
 class _Prints:
-    """Pickles as ``print(...)``; protocols 0-2 name it
-    ``__builtin__.print``, as Python 2 did."""
+    """Pickles as ``print(...)``; protocol 2 names it ``__builtin__.print``,
+    as Python 2 did."""
 
     def __reduce__(self):
         return print, ('this must never run', )
 
 
-@pytest.mark.parametrize('protocol', PROTOCOLS)
+@pytest.mark.parametrize('protocol', NAMED_PROTOCOLS)
 def test_python2_names_are_read_as_python3_imports_them(tmp_path, protocol):
     path = tmp_path / 'prints.pth'
     path.write_bytes(_torch_bytes({'x': _Prints()}, protocol))
@@ -216,15 +230,18 @@ def test_python2_names_are_read_as_python3_imports_them(tmp_path, protocol):
 
 
 @pytest.mark.parametrize('protocol', PROTOCOLS)
-def test_code_in_a_plain_pickle_is_named(tmp_path, protocol):
+def test_plain_pickle_is_not_a_checkpoint(tmp_path, protocol):
     import pickle
     path = tmp_path / 'plain.pkl'
-    path.write_bytes(pickle.dumps({'m': _RunsShell('true')}, protocol))
+    marker = tmp_path / 'pwned'
+    path.write_bytes(pickle.dumps({'m': _RunsShell(f'touch {marker}')},
+                                  protocol))
     with pytest.raises(
-            UntrustedCheckpointError,
-            match=re.escape(f'{path}: refused: unpickling it would call '
-                            'posix.system') + ".*pickle.load"):
+            NotACheckpointError,
+            match=re.escape(f'{path} is not a checkpoint: it is a plain '
+                            'pickle') + '.*may run any code.*pickle.load'):
         load_weights_only(path)
+    assert not marker.exists(), 'the pickled command ran'
 
 
 @pytest.mark.parametrize('zip_format', [True, False], ids=['zip', 'legacy'])
@@ -239,12 +256,13 @@ def test_harmless_pickle_of_any_protocol(tmp_path, protocol, zip_format):
     with pytest.raises(PickleProtocolError) as error:
         load_weights_only(path)
     message = str(error.value)
+    shown = protocol if protocol > 1 else '0 or 1'
     assert message.startswith(
-        f'{path} was pickled with protocol {protocol} (torch.save(..., '
-        f'pickle_protocol={protocol})), which torch.load(weights_only=True) '
+        f'{path} was pickled with protocol {shown} (torch.save(..., '
+        f'pickle_protocol={shown})), which torch.load(weights_only=True) '
         'cannot read')
-    assert 'torch._utils._rebuild_tensor_v2' in message
-    assert 'would call' not in message
+    assert 're-save it once with the default protocol' in message
+    assert 'refused' not in message
 
 
 def test_global_pushed_by_extension_code_cannot_be_checked(tmp_path):
@@ -257,7 +275,7 @@ def test_global_pushed_by_extension_code_cannot_be_checked(tmp_path):
     with pytest.raises(UntrustedCheckpointError) as error:
         load_weights_only(path)
     message = str(error.value)
-    assert 'a global whose name is computed while unpickling' in message
+    assert 'extension codes' in message
     assert 'do not load it' in message
     assert 'weights_only=False' not in message
 

@@ -15,7 +15,7 @@ from mmengine.config import Config
 from mmseg.apis import init_model
 from mmseg.structures import SegDataSample
 from mmseg_jpu.tools.fastfcn_converter import ConversionError, convert
-from mmseg_jpu.utils.weights_only_checkpoint_loader import \
+from mmseg_jpu.checkpoint import \
     UntrustedCheckpointError
 from .conftest import REPO_ROOT, metrics_in_process, mmseg_test_tool
 from .fastfcn_official_weights import official_checkpoint, state_dict_digest

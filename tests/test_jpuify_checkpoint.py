@@ -15,8 +15,8 @@ from mmengine.runner import Runner
 
 from mmseg_jpu.tools.jpuify import JpuifyError, jpuify
 from mmseg_jpu.tools.jpuify.levels import build_model
+from mmseg_jpu.checkpoint import load_weights_only
 from mmseg_jpu.utils.config_loading import scope_config_root
-from mmseg_jpu.utils.weights_only_checkpoint_loader import load_weights_only
 from .conftest import CONFIG_DIR, REPO_ROOT, mmseg_test_tool, run_python
 
 MMSEG_CONFIGS = scope_config_root('mmseg')

@@ -11,7 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmseg.registry import OPTIM_WRAPPERS
-from mmseg_jpu.utils.weights_only_checkpoint_loader import load_weights_only
+from mmseg_jpu.checkpoint import load_weights_only
 
 from .conftest import TINY_PASCAL_CONTEXT_CONFIG, tiny_run_config
 

@@ -46,7 +46,7 @@ def test_importing_the_plugin_only_registers_modules():
 def test_the_switch_replaces_only_the_local_checkpoint_loader():
     states = _probe('import mmseg_jpu.enable_weights_only_loading')
     assert states['after_switch']['local_loader'] == \
-        'mmseg_jpu.utils.weights_only_checkpoint_loader'
+        'mmseg_jpu.checkpoint.loader'
     assert states['after_switch']['safe_globals'] == \
         states['before']['safe_globals']
 
@@ -55,4 +55,4 @@ def test_the_plugin_configs_switch_it_on():
     states = _probe('from mmengine.config import Config; '
                     f'Config.fromfile({str(TINY_PASCAL_CONTEXT_CONFIG)!r})')
     assert states['after_switch']['local_loader'] == \
-        'mmseg_jpu.utils.weights_only_checkpoint_loader'
+        'mmseg_jpu.checkpoint.loader'

@@ -9,7 +9,7 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner
 
-from mmseg_jpu.utils.weights_only_checkpoint_loader import (
+from mmseg_jpu.checkpoint import (
     UntrustedCheckpointError, load_weights_only)
 from .conftest import TINY_PASCAL_CONTEXT_CONFIG, tiny_run_config
 

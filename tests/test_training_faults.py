@@ -27,7 +27,7 @@ from mmengine.runner import Runner
 
 from mmseg_jpu.engine.hooks import CheckpointWriteError, TrainingDivergedError
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
-from mmseg_jpu.utils.weights_only_checkpoint_loader import (
+from mmseg_jpu.checkpoint import (
     CheckpointLoadError, load_weights_only)
 from .conftest import TINY_PASCAL_CONTEXT_CONFIG, run_python, tiny_run_config
 

@@ -2,11 +2,11 @@
 """Convert an official FastFCN checkpoint (wuhuikai/FastFCN) into an mmseg
 checkpoint and a config that mmseg's tools/test.py evaluates."""
 import argparse
-import sys
 
+from mmseg_jpu.checkpoint import CheckpointLoadError
 from mmseg_jpu.tools.argument_checks import existing_file, output_file
+from mmseg_jpu.tools.cli import run, tool_parser
 from mmseg_jpu.tools.fastfcn_converter import ConversionError, convert, summary
-from mmseg_jpu.utils.weights_only_checkpoint_loader import CheckpointLoadError
 
 
 def _official_checkpoint(text: str):
@@ -17,8 +17,8 @@ def _official_checkpoint(text: str):
             f'official checkpoint not found: {error}')
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__)
+def parse_args() -> argparse.Namespace:
+    parser = tool_parser(__doc__)
     parser.add_argument(
         'src',
         type=_official_checkpoint,
@@ -40,15 +40,12 @@ def parse_args():
     return args
 
 
-def main():
+def main() -> None:
     args = parse_args()
-    try:
-        arch = convert(args.src, args.dst, args.config_out)
-    except (ConversionError, CheckpointLoadError,
-            FileNotFoundError) as error:
-        sys.exit(f'convert_fastfcn: {error}')
+    arch = convert(args.src, args.dst, args.config_out)
     print('\n'.join(summary(arch, args.dst, args.config_out)))
 
 
 if __name__ == '__main__':
-    main()
+    run(main, 'convert_fastfcn',
+        (ConversionError, CheckpointLoadError, FileNotFoundError))

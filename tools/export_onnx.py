@@ -17,7 +17,7 @@ from mmseg_jpu.tools.argument_checks import positive_float, positive_int
 from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
                                  run, tool_parser)
 from mmseg_jpu.utils.quiet_logging import quiet_logging
-from mmseg_jpu.utils.weights_only_checkpoint_loader import CheckpointLoadError
+from mmseg_jpu.checkpoint import CheckpointLoadError
 
 
 def parse_args():

@@ -11,6 +11,8 @@ the folder LABELS). CHECKPOINT may be an ONNX file written by
 tools/export_onnx.py from CONFIG: it runs on the CPU with ONNX Runtime or
 OpenVINO (--backend, --precision), with the same test-time preprocessing
 as the PyTorch model."""
+from mmseg_jpu.checkpoint import (CheckpointLoadError,
+                                  use_weights_only_local_loader)
 from mmseg_jpu.deploy.runtimes import BACKENDS, PRECISIONS, check_backend
 from mmseg_jpu.tools.argument_checks import (device, existing_file, fraction,
                                              output_file, output_folder,
@@ -20,8 +22,6 @@ from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
 from mmseg_jpu.tools.infer import (ONNX_SUFFIX, legend_text, plan_outputs,
                                    segment, writes_into_folder)
 from mmseg_jpu.utils.quiet_logging import quiet_logging
-from mmseg_jpu.utils.weights_only_checkpoint_loader import (
-    CheckpointLoadError, use_weights_only_local_loader)
 
 
 def parse_args():

@@ -8,12 +8,12 @@ its load_from. Prints what changed."""
 import os
 from pathlib import Path
 
+from mmseg_jpu.checkpoint import CheckpointLoadError
 from mmseg_jpu.tools.cli import (ToolError, add_config_arguments, run,
                                  tool_parser)
 from mmseg_jpu.tools.jpuify import OUTPUT_STRIDES, JpuifyError, jpuify
 from mmseg_jpu.utils.config_loading import config_path
 from mmseg_jpu.utils.quiet_logging import quiet_logging
-from mmseg_jpu.utils.weights_only_checkpoint_loader import CheckpointLoadError
 
 
 def parse_args():

@@ -12,8 +12,8 @@ from mmengine.model import revert_sync_batchnorm
 from torch import Tensor
 
 from mmseg.apis import init_model
+from ..checkpoint import load_weights_only
 from ..utils.config_loading import load_config
-from ..utils.weights_only_checkpoint_loader import load_weights_only
 
 
 class SegmentationLogits(nn.Module):

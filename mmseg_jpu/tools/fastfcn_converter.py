@@ -20,8 +20,8 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 from mmseg.registry import MODELS
+from ..checkpoint import load_weights_only, state_dict_of
 from ..utils.package_files import config_file
-from ..utils.weights_only_checkpoint_loader import load_weights_only
 from .mmseg_tools import mmseg_tool
 
 #: number of blocks in layer3 -> ResNet depth
@@ -171,25 +171,21 @@ def load_official_state_dict(path: Path) -> Dict[str, torch.Tensor]:
 
     Raises:
         FileNotFoundError: If ``path`` is not a file.
-        mmseg_jpu.utils.weights_only_checkpoint_loader.CheckpointLoadError:
-            If the file cannot be loaded (its subclass names the cause), or
-            is an mmseg checkpoint (``CheckpointKindError``).
+        mmseg_jpu.checkpoint.CheckpointLoadError: If the file cannot be
+            loaded (its subclass names the cause), or is an mmseg
+            checkpoint (``CheckpointKindError``).
+        ConversionError: If it holds no state dict of tensors.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f'official checkpoint not found: {path}')
-    checkpoint = load_weights_only(
-        path, map_location='cpu', official_fastfcn=True)
-    if not isinstance(checkpoint, dict):
-        raise ConversionError(f'{path} holds a {type(checkpoint).__name__},'
-                              ' not a checkpoint dict')
-    state_dict = checkpoint.get('state_dict', checkpoint)
+    state_dict = state_dict_of(
+        load_weights_only(path, map_location='cpu', official_fastfcn=True))
     tensors = {k: v for k, v in state_dict.items() if torch.is_tensor(v)}
-    if not tensors or len(tensors) != len(state_dict):
+    others = _listing(set(state_dict) - set(tensors))
+    if not tensors or others:
         raise ConversionError(
-            f'{path} is not a state dict of tensors (entries that are not '
-            f'tensors: {_listing(set(state_dict) - set(tensors))})')
-    return {re.sub(r'^module\.', '', k): v for k, v in tensors.items()}
+            f'{path} is not a state dict of tensors (' +
+            (f'entries that are not tensors: {others})'
+             if others else 'it holds none)'))
+    return tensors
 
 
 def detect_architecture(state_dict: Dict[str, torch.Tensor]) -> Architecture:

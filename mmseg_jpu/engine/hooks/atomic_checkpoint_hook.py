@@ -11,7 +11,7 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 
 from mmseg.registry import HOOKS
-from ...utils.weights_only_checkpoint_loader import (CheckpointLoadError,
+from ...checkpoint import (CheckpointLoadError,
                                                      checkpoint_file_problem)
 
 #: the file in the work dir that names the checkpoint ``--resume`` loads.

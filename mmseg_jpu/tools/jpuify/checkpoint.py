@@ -15,7 +15,6 @@ converted model, so mmseg's ``tools/test.py`` evaluates it and a training
 run starts from it through ``load_from``.
 """
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
@@ -23,7 +22,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import torch
 from mmengine.config import ConfigDict
 
-from mmseg_jpu.utils.weights_only_checkpoint_loader import load_weights_only
+from mmseg_jpu.checkpoint import load_weights_only, state_dict_of
 from .errors import JpuifyError
 from .heads import feature_heads, module_prefix
 from .levels import build_model
@@ -61,15 +60,12 @@ class CarryReport:
 def read_state_dict(path: Path) -> State:
     """The state dict of a checkpoint file (a Runner checkpoint or a bare
     state dict), read weights-only, without a ``module.`` prefix."""
-    checkpoint = load_weights_only(path, map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint) if isinstance(
-        checkpoint, dict) else None
-    if not isinstance(state, dict) or not state or not all(
-            torch.is_tensor(v) for v in state.values()):
+    state = state_dict_of(load_weights_only(path, map_location='cpu'))
+    if not state or not all(torch.is_tensor(v) for v in state.values()):
         raise JpuifyError(f'{path} holds no state dict of tensors (a '
                           "checkpoint saved by mmengine's Runner or "
                           'torch.save(model.state_dict()) is expected)')
-    return {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+    return state
 
 
 def check_fits(state: State, model_cfg: ConfigDict, path: Path) -> None:

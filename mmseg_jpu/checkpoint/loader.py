@@ -1,0 +1,95 @@
+# Copyright (c) mmseg_jpu contributors. All rights reserved.
+"""Load checkpoint files with ``weights_only=True``, always.
+
+mmengine reads local checkpoints (``load_from``, ``resume``, mmseg's
+``tools/test.py``, ``init_model``, ``Pretrained`` init) through
+``CheckpointLoader``'s ``''`` scheme. onedl-mmengine's loader retries a
+failed weights-only load with ``weights_only=False``, which runs whatever
+code a malicious pickle holds, and mmengine 0.10.7's cannot read Runner
+checkpoints on torch >= 2.6. :func:`use_weights_only_local_loader` replaces
+that scheme, for the whole process, with :func:`load_weights_only`; only
+``mmseg_jpu.enable_weights_only_loading`` calls it.
+"""
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+from mmengine.runner import CheckpointLoader
+
+from .errors import CheckpointLoadError, UntrustedCheckpointError
+from .file_problems import ALLOWED_TYPES, file_problem, zip_damage
+from .kind import check_kind
+from .runner_types import (HISTORY_BUFFER_STATISTICS, DisallowedGetattr,
+                           runner_checkpoint_types)
+
+
+def load_weights_only(path,
+                      map_location: Optional[Any] = None,
+                      official_fastfcn: bool = False) -> Any:
+    """``torch.load(path, weights_only=True)``, the types of Runner
+    checkpoints allowed, with errors that name the file and the cause.
+
+    A zip checkpoint is also checked against its CRC-32 checksums, which
+    torch does not check.
+
+    Args:
+        path: The checkpoint file.
+        map_location: As ``torch.load``'s.
+        official_fastfcn: Whether the file must be an official FastFCN
+            checkpoint (the converter's input); by default one is refused:
+            mmseg would load none of its weights.
+
+    Raises:
+        FileNotFoundError: If ``path`` is not a file.
+        CheckpointLoadError: If the file cannot be loaded; its subclass
+            names the cause (see :mod:`.errors`).
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f'checkpoint file not found: {path}')
+    with torch.serialization.safe_globals(runner_checkpoint_types()):
+        try:
+            checkpoint = torch.load(
+                path, map_location=map_location, weights_only=True)
+        except DisallowedGetattr as error:
+            raise UntrustedCheckpointError(
+                f'{path}: refused: unpickling it would call {error}; '
+                "weights-only loading allows getattr only for mmengine's "
+                'HistoryBuffer statistics methods '
+                f'({", ".join(HISTORY_BUFFER_STATISTICS)}) and accepts '
+                f'{ALLOWED_TYPES}. Only load files you trust.') from error
+        except Exception as error:
+            first_line = (str(error).strip().splitlines() or [''])[0]
+            raise file_problem(path) or CheckpointLoadError(
+                f'{path} cannot be loaded: {type(error).__name__}: '
+                f'{first_line}') from error
+    damage = zip_damage(path)
+    if damage:
+        raise damage
+    check_kind(path, checkpoint, official_fastfcn)
+    return checkpoint
+
+
+def checkpoint_file_problem(path) -> Optional[Exception]:
+    """What keeps the checkpoint file at ``path`` from loading, read from its
+    bytes without unpickling: a ``FileNotFoundError`` or the
+    ``CheckpointLoadError`` of the cause; None if its structure is sound."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        return FileNotFoundError(f'checkpoint file not found: {path}')
+    with torch.serialization.safe_globals(runner_checkpoint_types()):
+        return file_problem(path)
+
+
+def load_from_local_weights_only(filename: str,
+                                 map_location: Optional[Any] = None) -> Any:
+    """``CheckpointLoader`` scheme for local paths (mmengine logs the name:
+    ``local_weights_only``)."""
+    return load_weights_only(filename, map_location)
+
+
+def use_weights_only_local_loader() -> None:
+    """Make mmengine load every local checkpoint file of this process with
+    :func:`load_weights_only`."""
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local_weights_only, force=True)
