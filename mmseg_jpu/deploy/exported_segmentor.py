@@ -41,7 +41,8 @@ from ..datasets.dataset_check import leaf_datasets, listing
 from .onnx_export import DATASET_META, OUTPUT, read_metadata
 from .runtimes import load_runtime
 
-#: logits standing for probabilities 0 and 1 of a one-class head's labels
+#: ``torch.logit``'s clamp: a one-class head's labels 0 and 1 become
+#: logits of -13.8 and 13.8, which mmseg's sigmoid and threshold read back
 LOGIT_EPS = 1e-6
 
 
