@@ -10,19 +10,13 @@ PyTorch model of the config.
 
 Files that end in probabilities or labels (``tools/export_onnx.py
 --output``) are read back as mmseg's post-processing expects
-(:func:`as_logits`):
-
-- softmax probabilities are used as the logits: resizing and averaging the
-  windows of sliding-window inference are linear, so the argmax is the one
-  of the probabilities (``seg_logits`` of the results then holds
-  probabilities); a one-class head's sigmoid is turned back into logits,
-  which mmseg's sigmoid and ``threshold`` read;
-- labels are re-encoded one-hot: where mmseg resizes the prediction to the
-  image (bilinearly) or averages overlapping windows, a pixel takes the
-  label with the largest interpolation weight among its neighbours'. This
-  is nearest-neighbour resizing except at class boundaries, where a pixel
-  may take the label of the majority of its neighbours instead of the
-  nearest one.
+(:func:`as_logits`): softmax probabilities as the logits (resizing and
+window averaging are linear: the argmax is unchanged); labels one-hot, so
+that where mmseg resizes (bilinearly) or averages windows, a pixel takes
+the label with the largest interpolation weight among its neighbours':
+nearest-neighbour resizing except at class boundaries, where the majority
+of the neighbours may win; a one-class head's sigmoid or labels turned back
+into logits for mmseg's sigmoid and ``threshold``.
 """
 import json
 from pathlib import Path

@@ -40,7 +40,8 @@ MIN_IMAGES = 4
 INT8_CPU_FLAGS = ('avx512_vnni', 'avx_vnni', 'amx_int8')
 
 
-def int8_cpu_flags(cpuinfo: Path = Path('/proc/cpuinfo')) -> Optional[List[str]]:
+def int8_cpu_flags(
+        cpuinfo: Path = Path('/proc/cpuinfo')) -> Optional[List[str]]:
     """Those of :data:`INT8_CPU_FLAGS` that the CPU has; ``None`` where
     ``cpuinfo`` cannot be read (not Linux)."""
     try:
