@@ -6,18 +6,27 @@ against PyTorch on an input of another size than the traced one and print
 the largest relative logit difference and the share of pixels with the same
 class. A file that does not match is an error and is not written.
 
+--output ends the graph in softmax probabilities (N, K, H, W) or argmax
+labels (N, 1, H, W, int64) instead of logits (for a one-class head: the
+sigmoid, or the sigmoid above the head's threshold); tools/infer.py,
+tools/test_deployed.py and tools/quantize.py read each kind.
+
 Without a checkpoint the model's random initial weights are exported (to
 try the tool)."""
 from pathlib import Path
 
 from mmseg_jpu.deploy import (ExportError, ExportResult, default_size,
                               export_segmentor)
+from mmseg_jpu.deploy.inference_network import OUTPUTS
 from mmseg_jpu.deploy.onnx_export import OPSET, TOLERANCE
 from mmseg_jpu.tools.argument_checks import positive_float, positive_int
 from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
                                  run, tool_parser)
 from mmseg_jpu.utils.quiet_logging import quiet_logging
 from mmseg_jpu.checkpoint import CheckpointLoadError
+
+
+SINGULAR = dict(logits='logit', probabilities='probability')
 
 
 def parse_args():
@@ -41,7 +50,12 @@ def parse_args():
         'dynamic)')
     parser.add_argument(
         '--tolerance', type=positive_float, default=TOLERANCE,
-        help='largest relative logit difference accepted by the check')
+        help='largest relative logit (probability) difference, or share of '
+        'pixels with another label, accepted by the check')
+    parser.add_argument(
+        '--output', choices=OUTPUTS, default='logits',
+        help='what the graph ends in: logits, softmax probabilities or '
+        'argmax labels')
     parser.add_argument('--opset', type=positive_int, default=OPSET,
                         help='ONNX opset')
     args = parser.parse_args()
@@ -63,7 +77,7 @@ def parse_args():
     return parser, args
 
 
-def describe(result: ExportResult, checkpoint) -> str:
+def describe(result: ExportResult, checkpoint, output='logits') -> str:
     """What the tool prints about ``result``."""
     megabytes = result.path.stat().st_size / 2**20
     traced = 'x'.join(map(str, result.traced_size))
@@ -75,12 +89,15 @@ def describe(result: ExportResult, checkpoint) -> str:
              f'fixed {traced} (dynamic batch) because '
              f'{result.fixed_size_reason}; ONNX Runtime and OpenVINO refuse '
              'other sizes, so the check ran at the traced size')
-    return (f'wrote {result.path} ({megabytes:.1f} MiB, {weights})\n'
+    difference = ('' if output == 'labels' else
+                  f'largest relative {SINGULAR[output]} difference '
+                  f'{result.max_rel_diff:.1e}, ')
+    return (f'wrote {result.path} ({megabytes:.1f} MiB, {weights}; output: '
+            f'{output})\n'
             f'input: {shape}\n'
             f'parity with PyTorch (ONNX Runtime, random {checked} input): '
-            f'largest relative logit difference {result.max_rel_diff:.1e}, '
-            f'{result.argmax_agreement:.2%} of the pixels with the same '
-            'class')
+            f'{difference}{result.argmax_agreement:.2%} of the pixels with '
+            'the same class')
 
 
 def main():
@@ -94,9 +111,9 @@ def main():
     quiet_logging()
     result = export_segmentor(
         cfg, args.checkpoint, args.out, size, check_size=check_size,
-        fixed_size=args.fixed_size, opset=args.opset,
+        output=args.output, fixed_size=args.fixed_size, opset=args.opset,
         tolerance=args.tolerance)
-    print(describe(result, args.checkpoint))
+    print(describe(result, args.checkpoint, args.output))
 
 
 if __name__ == '__main__':

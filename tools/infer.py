@@ -10,17 +10,19 @@ uint16 for models of more than 255 classes). A folder of images writes
 the folder LABELS). CHECKPOINT may be an ONNX file written by
 tools/export_onnx.py from CONFIG: it runs on the CPU with ONNX Runtime or
 OpenVINO (--backend, --precision), with the same test-time preprocessing
-as the PyTorch model."""
+as the PyTorch model; or the int8 OpenVINO IR (.xml) of tools/quantize.py,
+which only OpenVINO runs (the default backend for .xml)."""
 from mmseg_jpu.checkpoint import (CheckpointLoadError,
                                   use_weights_only_local_loader)
-from mmseg_jpu.deploy.runtimes import BACKENDS, PRECISIONS, check_backend
+from mmseg_jpu.deploy.runtimes import (BACKENDS, PRECISIONS, backend_for,
+                                      check_backend)
 from mmseg_jpu.tools.argument_checks import (device, existing_file, fraction,
                                              output_file, output_folder,
                                              parse_as)
 from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
                                  run, tool_parser)
-from mmseg_jpu.tools.infer import (ONNX_SUFFIX, legend_text, plan_outputs,
-                                   segment, writes_into_folder)
+from mmseg_jpu.tools.infer import (EXPORTED_SUFFIXES, legend_text,
+                                   plan_outputs, segment, writes_into_folder)
 from mmseg_jpu.utils.quiet_logging import quiet_logging
 
 
@@ -30,7 +32,7 @@ def parse_args():
     add_config_arguments(parser)
     parser.add_argument(
         'checkpoint', type=existing_file,
-        help='checkpoint file (.pth), or an exported .onnx model')
+        help='checkpoint file (.pth), or an exported .onnx or .xml model')
     parser.add_argument(
         '--out', required=True,
         help='colour mask to write: a .png file, or a folder (an existing '
@@ -46,10 +48,11 @@ def parse_args():
         help='opacity of the mask in the overlay, 0 to 1')
     parser.add_argument(
         '--backend', choices=BACKENDS,
-        help=f'runtime of a {ONNX_SUFFIX} model (default: onnxruntime)')
+        help='runtime of an exported model (default: onnxruntime for .onnx, '
+        'openvino for .xml, which only openvino reads)')
     parser.add_argument(
         '--precision', choices=PRECISIONS,
-        help=f'precision of a {ONNX_SUFFIX} model; bf16 needs --backend '
+        help='precision of an exported model; bf16 needs --backend '
         'openvino and a CPU with AVX-512 BF16 or AMX (default: fp32)')
     args = parser.parse_args()
     _check_runtime(parser, args)
@@ -59,22 +62,24 @@ def parse_args():
 
 def _check_runtime(parser, args) -> None:
     """Refuse --backend/--precision for a PyTorch checkpoint, --device for
-    an ONNX model, and precisions the backend does not run; fill in the
-    defaults."""
-    if args.checkpoint.suffix != ONNX_SUFFIX:
+    an exported model, an IR with ONNX Runtime, and precisions the backend
+    does not run; fill in the defaults."""
+    suffix = args.checkpoint.suffix
+    exported = ' and '.join(EXPORTED_SUFFIXES)
+    if suffix not in EXPORTED_SUFFIXES:
         given = [f'--{name}' for name in ('backend', 'precision')
                  if getattr(args, name) is not None]
         if given:
-            parser.error(f'{" and ".join(given)} apply to {ONNX_SUFFIX} '
+            parser.error(f'{" and ".join(given)} apply to {exported} '
                          f'models; {args.checkpoint} runs in PyTorch on '
                          '--device')
         return
     if args.device != 'cpu':
-        parser.error(f'a {ONNX_SUFFIX} model runs on the CPU (--backend); '
+        parser.error(f'a {suffix} model runs on the CPU (--backend); '
                      f'--device {args.device} applies to .pth checkpoints')
-    args.backend = args.backend or 'onnxruntime'
     args.precision = args.precision or 'fp32'
     try:
+        args.backend = backend_for(args.checkpoint, args.backend)
         check_backend(args.backend, args.precision)
     except ValueError as error:
         parser.error(str(error))

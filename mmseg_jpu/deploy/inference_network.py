@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """The network that is exported and benchmarked: a segmentor's
-``encode_decode`` as a module, ``normalised image -> logits at its size``.
+``encode_decode`` as a module, ``normalised image -> logits at its size``,
+or the probabilities or class labels computed from them.
 """
 import copy
 from pathlib import Path
@@ -15,6 +16,27 @@ from mmseg.apis import init_model
 from ..checkpoint import load_weights_only
 from ..utils.config_loading import load_config
 
+#: what an exported network can end in
+OUTPUTS = ('logits', 'probabilities', 'labels')
+
+
+def final_output(logits: Tensor, output: str, threshold: float) -> Tensor:
+    """``logits`` :math:`(N, K, H, W)` as ``output`` (:data:`OUTPUTS`), the
+    way mmseg's post-processing reads them: softmax probabilities over the
+    K classes, or the argmax as :math:`(N, 1, H, W)` int64 labels; for a
+    one-class head (K = 1) the sigmoid, or the sigmoid above the head's
+    ``threshold`` (labels 0 and 1)."""
+    if output == 'logits':
+        return logits
+    if logits.shape[1] == 1:
+        probabilities = logits.sigmoid()
+        if output == 'probabilities':
+            return probabilities
+        return (probabilities > threshold).long()
+    if output == 'probabilities':
+        return logits.softmax(1)
+    return logits.argmax(1, keepdim=True)
+
 
 class SegmentationLogits(nn.Module):
     """``inputs -> seg_logits`` at the input size: the segmentor's
@@ -24,22 +46,31 @@ class SegmentationLogits(nn.Module):
 
     Args:
         segmentor (nn.Module): An mmseg ``EncoderDecoder``.
+        output (str): ``logits``, or ``probabilities`` or ``labels``
+            computed from them (:func:`final_output`).
 
     Shape:
         - Input: :math:`(N, 3, H, W)`, normalised as the segmentor's data
           preprocessor does.
-        - Output: :math:`(N, K, H, W)`.
+        - Output: :math:`(N, K, H, W)`; labels :math:`(N, 1, H, W)`.
     """
 
-    def __init__(self, segmentor: nn.Module):
+    def __init__(self, segmentor: nn.Module, output: str = 'logits'):
         super().__init__()
+        if output not in OUTPUTS:
+            raise ValueError(f'unknown output {output!r}: choose one of '
+                             f'{", ".join(OUTPUTS)}')
         self.segmentor = segmentor
+        self.output = output
 
     def forward(self, inputs: Tensor) -> Tensor:
         height, width = inputs.shape[-2:]
         metas = [dict(img_shape=(height, width), pad_shape=(height, width))
                  ] * inputs.shape[0]
-        return self.segmentor.encode_decode(inputs, metas)
+        logits = self.segmentor.encode_decode(inputs, metas)
+        head = self.segmentor.decode_head
+        return final_output(logits, self.output, getattr(head, 'threshold',
+                                                         None))
 
 
 def load_segmentor(config: Union[str, Path, Config],

@@ -3,7 +3,11 @@
 PyTorch with ONNX Runtime before keeping it.
 
 The graph takes the normalised image ``inputs`` :math:`(N, 3, H, W)` and
-returns ``seg_logits`` :math:`(N, K, H, W)`. Batch, height and width are
+returns ``seg_logits`` :math:`(N, K, H, W)`, or, if the network ends in
+them (:class:`~.inference_network.SegmentationLogits`' ``output``),
+``seg_probabilities`` :math:`(N, K, H, W)` or ``seg_labels``
+:math:`(N, 1, H, W)` int64; the kind is stored in the file's metadata
+(:data:`OUTPUT`). Batch, height and width are
 dynamic wherever the network's operators allow; a network that cannot be
 exported with dynamic sizes, or whose dynamic graph does not reproduce
 PyTorch at another size (the trace froze a size), is exported for the
@@ -31,14 +35,23 @@ from .inference_network import SegmentationLogits, load_segmentor
 from .runtimes import import_deploy_package, load_runtime
 
 INPUT_NAME = 'inputs'
-OUTPUT_NAME = 'seg_logits'
+#: the graph's output name for each kind of output
+OUTPUT_NAMES = dict(
+    logits='seg_logits',
+    probabilities='seg_probabilities',
+    labels='seg_labels')
 OPSET = 17
 #: metadata key of the checkpoint's dataset meta (JSON: classes, palette)
 DATASET_META = 'dataset_meta'
+#: metadata key of the kind of output (:data:`OUTPUT_NAMES`)
+OUTPUT = 'output'
+#: the OpenVINO IR's ``rt_info`` section holding the metadata
+RT_INFO_SECTION = 'mmseg_jpu'
 #: traced size of configs that fix none (:func:`default_size`)
 DEFAULT_SIZE = (512, 512)
-#: largest logit difference, relative to the largest PyTorch logit, that
-#: still counts as the same network
+#: largest logit (or probability) difference, relative to the largest of
+#: PyTorch, or share of pixels with another label, that still counts as the
+#: same network
 TOLERANCE = 1e-4
 
 
@@ -57,8 +70,9 @@ class ExportResult:
         fixed_size_reason: Why the file only takes ``traced_size`` inputs;
             ``None`` when height and width are dynamic.
         checked_size: (height, width) of the parity check's input.
-        max_rel_diff: Largest logit difference between ONNX Runtime and
-            PyTorch, relative to the largest PyTorch logit.
+        max_rel_diff: Largest logit (probability) difference between ONNX
+            Runtime and PyTorch, relative to the largest PyTorch one; for
+            labels, the share of pixels with another label.
         argmax_agreement: Share of pixels whose predicted class is the same.
     """
     path: Path
@@ -80,10 +94,18 @@ def default_check_size(size: Tuple[int, int]) -> Tuple[int, int]:
     return height * 3 // 4 + 3, width * 5 // 4 + 5
 
 
-def compare(output: np.ndarray, reference: np.ndarray) -> Dict[str, float]:
+def compare(output: np.ndarray,
+            reference: np.ndarray,
+            kind: str = 'logits') -> Dict[str, float]:
     """Largest absolute and relative (to the largest reference logit)
-    differences of ``(N, K, H, W)`` logits, and the share of pixels whose
-    predicted class (argmax over K) is the same."""
+    differences of ``(N, K, H, W)`` logits (or probabilities), and the
+    share of pixels whose predicted class (argmax over K) is the same; for
+    ``(N, 1, H, W)`` labels, both differences are the share of pixels with
+    another label."""
+    if kind == 'labels':
+        agreement = float((output == reference).mean())
+        return dict(max_abs_diff=1 - agreement, max_rel_diff=1 - agreement,
+                    argmax_agreement=agreement)
     difference = float(np.abs(output - reference).max())
     same_class = output.argmax(1) == reference.argmax(1)
     return dict(
@@ -100,6 +122,7 @@ def _first_line(error: Exception) -> str:
 def _trace(network: nn.Module, path: Path, size: Tuple[int, int],
            dynamic: bool, opset: int) -> None:
     axes = {0: 'batch', 2: 'height', 3: 'width'} if dynamic else {0: 'batch'}
+    output = OUTPUT_NAMES[getattr(network, 'output', 'logits')]
     with warnings.catch_warnings(), torch.no_grad():
         # the tracer's warnings concern Python values computed from sizes;
         # the parity check at another size is what tells whether they matter
@@ -110,8 +133,8 @@ def _trace(network: nn.Module, path: Path, size: Tuple[int, int],
             dynamo=False,
             opset_version=opset,
             input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME],
-            dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: axes})
+            output_names=[output],
+            dynamic_axes={INPUT_NAME: axes, output: axes})
 
 
 def parity(path: Path, network: nn.Module,
@@ -124,12 +147,20 @@ def parity(path: Path, network: nn.Module,
         warnings.simplefilter('ignore')  # mmseg's advice on resize sizes
         reference = network(inputs).numpy()
     output = load_runtime(path, 'onnxruntime')(inputs.numpy())
-    return compare(output, reference)
+    return compare(output, reference, getattr(network, 'output', 'logits'))
 
 
 def read_metadata(path: Path) -> Dict[str, str]:
-    """The ``metadata_props`` of an ONNX file (e.g. :data:`DATASET_META`,
-    ``traced_size``, ``fixed_size_reason``)."""
+    """The metadata of an exported model (e.g. :data:`DATASET_META`,
+    :data:`OUTPUT`, ``traced_size``, ``fixed_size_reason``): an ONNX file's
+    ``metadata_props``, or an OpenVINO IR's (``.xml``) ``rt_info`` section
+    :data:`RT_INFO_SECTION` (``tools/quantize.py`` copies them there)."""
+    if Path(path).suffix == '.xml':
+        model = import_deploy_package('openvino').Core().read_model(str(path))
+        if not model.has_rt_info([RT_INFO_SECTION]):
+            return {}
+        section = model.get_rt_info()[RT_INFO_SECTION]
+        return {key: value.astype(str) for key, value in section.items()}
     onnx = import_deploy_package('onnx')
     model = onnx.load(str(path), load_external_data=False)
     return {entry.key: entry.value for entry in model.metadata_props}
@@ -177,8 +208,9 @@ def export_onnx(network: nn.Module,
                 tolerance: float = TOLERANCE,
                 properties: Optional[Dict[str, str]] = None) -> ExportResult:
     """Export ``network`` (``inputs -> logits``, e.g.
-    :class:`~.inference_network.SegmentationLogits`) to ``path`` and check
-    the file with ONNX Runtime.
+    :class:`~.inference_network.SegmentationLogits`, which may end in
+    probabilities or labels: its ``output``) to ``path`` and check the file
+    with ONNX Runtime.
 
     The graph is traced at ``size`` with dynamic batch, height and width
     (unless ``fixed_size``), then run on a ``check_size`` input (default:
@@ -215,7 +247,7 @@ def export_onnx(network: nn.Module,
                     reason = (
                         f'the dynamic graph differs from PyTorch at '
                         f'{check_size[0]}x{check_size[1]} (largest relative '
-                        f'logit difference {figures["max_rel_diff"]:.1e}): '
+                        f'difference {figures["max_rel_diff"]:.1e}): '
                         'tracing froze a size-dependent value')
             except ExportError as error:
                 reason = f'dynamic export failed: {error}'
@@ -225,12 +257,13 @@ def export_onnx(network: nn.Module,
             if figures['max_rel_diff'] > tolerance:
                 raise ExportError(
                     f'the exported graph differs from PyTorch at '
-                    f'{size[0]}x{size[1]}: largest relative logit difference '
+                    f'{size[0]}x{size[1]}: largest relative difference '
                     f'{figures["max_rel_diff"]:.1e} > {tolerance:.0e}, '
                     f'{figures["argmax_agreement"]:.2%} of the pixels with '
                     'the same class; no file written')
         _annotate(draft, {
             **(properties or {}),
+            OUTPUT: getattr(network, 'output', 'logits'),
             'traced_size': f'{size[0]}x{size[1]}',
             'fixed_size_reason': reason or '',
         })
@@ -259,11 +292,13 @@ def export_segmentor(cfg: Config,
                      checkpoint: Optional[Path],
                      path: Path,
                      size: Optional[Tuple[int, int]] = None,
+                     output: str = 'logits',
                      **options) -> ExportResult:
     """Export ``cfg``'s segmentor with ``checkpoint``'s weights (random
-    weights without one) traced at ``size`` (default: :func:`default_size`)
-    with :func:`export_onnx` (``options``), storing the checkpoint's class
-    names and palette in the file (:data:`DATASET_META`)."""
+    weights without one) traced at ``size`` (default: :func:`default_size`),
+    ending in ``output`` (``logits``, ``probabilities`` or ``labels``), with
+    :func:`export_onnx` (``options``), storing the checkpoint's class names
+    and palette in the file (:data:`DATASET_META`)."""
     segmentor = load_segmentor(cfg, checkpoint)
     properties = dict(
         producer='mmseg_jpu tools/export_onnx.py',
@@ -275,5 +310,5 @@ def export_segmentor(cfg: Config,
             dict(classes=list(meta.get('classes', ())),
                  palette=[[int(v) for v in color]
                           for color in meta.get('palette', ())]))
-    return export_onnx(SegmentationLogits(segmentor), path, size
+    return export_onnx(SegmentationLogits(segmentor, output), path, size
                        or default_size(cfg), properties=properties, **options)

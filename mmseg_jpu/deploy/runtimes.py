@@ -1,5 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Run an exported ONNX file on the CPU with ONNX Runtime or OpenVINO.
+"""Run an exported ONNX file on the CPU with ONNX Runtime or OpenVINO, or
+an OpenVINO IR (``.xml``, e.g. the int8 model of ``tools/quantize.py``)
+with OpenVINO.
 
 Backends and precisions:
 
@@ -11,6 +13,9 @@ Backends and precisions:
   convolutions and matrix products in bfloat16 (8 bits of mantissa), fast on
   CPUs with AVX-512 BF16 or AMX. Refused on CPUs that OpenVINO says cannot
   run bf16, rather than silently running fp32.
+
+An int8 IR runs its quantised layers in int8 whatever the precision; the
+precision applies to the layers left in floating point.
 """
 import importlib
 from dataclasses import dataclass
@@ -76,6 +81,21 @@ def check_backend(backend: str, precision: str) -> None:
             f'{precision} use --backend openvino')
 
 
+def backend_for(path: Path, backend: Optional[str] = None) -> str:
+    """``backend``, by default ``openvino`` for an OpenVINO IR (``.xml``)
+    and ``onnxruntime`` for an ONNX file.
+
+    Raises:
+        ValueError: For an IR and another backend than OpenVINO.
+    """
+    is_ir = Path(path).suffix == '.xml'
+    backend = backend or ('openvino' if is_ir else 'onnxruntime')
+    if is_ir and backend != 'openvino':
+        raise ValueError(f'{path} is an OpenVINO IR, which only --backend '
+                         'openvino reads')
+    return backend
+
+
 def _fixed_size(shape) -> Optional[Tuple[int, int]]:
     height, width = shape[2], shape[3]
     if isinstance(height, int) and isinstance(width, int):
@@ -133,21 +153,23 @@ def load_runtime(path: Path,
                  backend: str = 'onnxruntime',
                  precision: str = 'fp32',
                  threads: Optional[int] = None) -> Runtime:
-    """Load the ONNX file ``path`` for inference on the CPU.
+    """Load the ONNX file (or OpenVINO IR) ``path`` for inference on the
+    CPU.
 
     Args:
         threads: Threads for one inference; ``None``: the backend's default
             (all cores).
 
     Raises:
-        ValueError: For a combination :func:`check_backend` refuses, or bf16
-            on a CPU without bf16 support.
+        ValueError: For a combination :func:`check_backend` refuses, bf16
+            on a CPU without bf16 support, or an IR with ONNX Runtime.
         FileNotFoundError: If ``path`` is not a file.
     """
     check_backend(backend, precision)
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f'ONNX file not found: {path}')
+        raise FileNotFoundError(f'model file not found: {path}')
+    backend_for(path, backend)
     if backend == 'onnxruntime':
         return _onnxruntime(path, threads)
     return _openvino(path, precision, threads)

@@ -1,7 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Segment images with mmseg's ``MMSegInferencer``, from a checkpoint or an
-exported ONNX file (:class:`~mmseg_jpu.deploy.ExportedSegmentor`, ONNX
-Runtime or OpenVINO), and write, per image, a colour mask, an overlay
+exported ONNX file or OpenVINO IR
+(:class:`~mmseg_jpu.deploy.ExportedSegmentor`, ONNX Runtime or OpenVINO), and write, per image, a colour mask, an overlay
 (``SegLocalVisualizer``'s) with a legend beside it (the classes present,
 their colours and shares of the pixels) and, if asked, the class-index mask.
 
@@ -27,8 +27,9 @@ from ..deploy import ExportedSegmentor
 from ..utils.config_loading import load_config
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
-#: the suffix of exported models, run by a deployment runtime
-ONNX_SUFFIX = '.onnx'
+#: the suffixes of exported models, run by a deployment runtime: ONNX
+#: files, and OpenVINO IRs (``tools/quantize.py``)
+EXPORTED_SUFFIXES = ('.onnx', '.xml')
 #: the largest class count whose indices are written as uint8 PNGs.
 MAX_UINT8_CLASSES = 255
 #: CIE76 colour difference (Lab) under which two legend swatches are hard to
@@ -79,16 +80,18 @@ class Segmented:
 
 
 class Inferencer(MMSegInferencer):
-    """``MMSegInferencer`` that also runs ``.onnx`` files and, when the
+    """``MMSegInferencer`` that also runs exported models
+    (:data:`EXPORTED_SUFFIXES`) and, when the
     weights name no classes for every class of the model, names them
     ``class N`` with fixed random colours.
 
     Args:
         cfg (Config): The model's config.
-        weights (Path): A checkpoint, or a file of ``tools/export_onnx.py``.
+        weights (Path): A checkpoint, or a file of ``tools/export_onnx.py``
+            or ``tools/quantize.py``.
         device (str): Device of a checkpoint's model.
-        backend (str): Runtime of an ``.onnx`` file.
-        precision (str): Precision of an ``.onnx`` file.
+        backend (str): Runtime of an exported file.
+        precision (str): Precision of an exported file.
     """
 
     def __init__(self, cfg: Config, weights: Path, device: str = 'cpu',
@@ -98,7 +101,7 @@ class Inferencer(MMSegInferencer):
                          show_progress=False)
 
     def _init_model(self, cfg, weights, device) -> nn.Module:
-        if Path(weights).suffix == ONNX_SUFFIX:
+        if Path(weights).suffix in EXPORTED_SUFFIXES:
             model = ExportedSegmentor(cfg, weights, **self.runtime)
         else:
             model = super()._init_model(cfg, weights, device)
@@ -311,9 +314,9 @@ def segment(source: Path,
             precision: str = 'fp32') -> Iterator[Segmented]:
     """Segment every image of ``source`` (see :func:`plan_outputs` for the
     files written); yield what was written for each. ``cfg`` is a config
-    or a file (or ``mmseg::path``) to load. A ``.onnx``
-    ``checkpoint`` runs with ``backend`` in ``precision`` on the CPU, any
-    other with PyTorch on ``device``."""
+    or a file (or ``mmseg::path``) to load. An exported ``checkpoint``
+    (``.onnx``, ``.xml``) runs with ``backend`` in ``precision`` on the CPU,
+    any other with PyTorch on ``device``."""
     plan = plan_outputs(source, out, labels)
     if not isinstance(cfg, Config):
         cfg = load_config(cfg)
