@@ -24,10 +24,9 @@ from mmseg_jpu.deploy.inference_network import final_output
 from mmseg_jpu.deploy.onnx_export import compare, read_metadata
 from mmseg_jpu.deploy.quantization import MIN_IMAGES, int8_cpu_flags
 from mmseg_jpu.deploy.runtimes import backend_for
-from mmseg_jpu.tools.mmseg_tools import read_test_metrics
 from .conftest import (REPO_ROOT, TINY_ADE20K_CONFIG,
                        TINY_PASCAL_CONTEXT_CONFIG, mmseg_test_tool,
-                       run_python, tiny_run_config)
+                       read_test_metrics, run_python, tiny_run_config)
 
 TOOLS = REPO_ROOT / 'tools'
 IMAGES = REPO_ROOT / 'data' / 'tiny' / 'VOCdevkit' / 'VOC2010' / 'JPEGImages'
