@@ -14,8 +14,8 @@ import torch
 from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG
 from mmseg_jpu.deploy.inference_network import SegmentationLogits
 from mmseg_jpu.tools.benchmark import inference_options
-from mmseg_jpu.tools.benchmark.inference_options import (compute_dtype,
-                                                         parse_option, prepare)
+from mmseg_jpu.tools.benchmark.inference_options import (
+    calibration_images, compute_dtype, is_runtime, parse_option, prepare)
 from mmseg_jpu.tools.benchmark.model_benchmark import add_ratios
 from mmseg_jpu.tools.benchmark.peak_memory import measure_in_subprocess
 from mmseg_jpu.tools.benchmark.report import markdown, targets
@@ -25,7 +25,8 @@ from mmseg_jpu.tools.benchmark.suite import PEER, select
 from mmseg_jpu.utils.package_files import DEMO_IMAGE
 
 BENCHMARK = REPO_ROOT / 'tools' / 'benchmark.py'
-OPTIONS = ('fp32', 'bn_fold', 'onnxruntime', 'openvino', 'openvino_bf16')
+OPTIONS = ('fp32', 'bn_fold', 'onnxruntime', 'openvino', 'openvino_bf16',
+           'openvino_int8')
 FIGURES = ('latency_ms_median', 'latency_ms_min', 'latency_ms_max',
            'latency_ms_iqr', 'fps', 'gflops', 'params_m', 'max_abs_diff',
            'max_rel_diff', 'argmax_agreement', 'image_max_rel_diff',
@@ -109,9 +110,13 @@ def test_exact_options_keep_the_outputs_and_bf16_changes_them(tiny_run):
             assert record['max_rel_diff'] < 1e-4, record
             assert record['image_max_rel_diff'] < 1e-4, record
             assert record['image_argmax_agreement'] > 0.99
-        else:  # openvino_bf16
+        elif record['option'] == 'openvino_bf16':
             assert 0 < record['image_max_rel_diff'] < 0.2, record
-        if record['option'] in ('onnxruntime', 'openvino'):
+        else:  # openvino_int8, calibrated on the photograph among others
+            assert record['dtype'] == 'int8'
+            assert 0 < record['image_max_rel_diff'] < 0.5, record
+            assert record['image_argmax_agreement'] > 0.5, record
+        if is_runtime(record['option']):
             assert record['onnx_dynamic'] is True
 
 
@@ -238,9 +243,45 @@ def test_targets_report_what_was_met_and_what_not():
     assert 'openvino_bf16' in lines[1] and '99.00% argmax' in lines[1]
     assert lines[1].endswith('NOT met')  # agreement below 99.5%
     assert 'under onnxruntime: 2.60x' in lines[2] and lines[2].endswith('met')
-    assert lines[3].endswith('slower for enc-r101 fp32 (0.80x)')
+    assert lines[3].startswith('enc-r101 jpu-1x1 openvino_int8 over the best')
+    assert lines[3].endswith('not measured (it needs this model, '
+                             'openvino_int8 and onnxruntime or openvino)')
+    assert lines[4].endswith('slower for enc-r101 fp32 (0.80x)')
     without_bf16 = targets(records, dict(cpu_has_bf16=False, cpu_flags=[]))
     assert without_bf16[1].endswith('reported only')
+
+
+def test_int8_targets_against_the_best_fp32_runtime_and_eager():
+    records = [
+        _record('jpu-1x1', 'fp32', 1.0, baseline='dilated-matmul'),
+        _record('jpu-1x1', 'onnxruntime', 1.5, baseline='dilated-matmul'),
+        _record('jpu-1x1', 'openvino', 2.0, baseline='dilated-matmul'),
+        _record('jpu-1x1', 'openvino_int8', 5.0, 'int8', 0.05, 0.98,
+                baseline='dilated-matmul', speedup=1.8),
+    ]
+    vnni = targets(records, dict(cpu_has_bf16=False,
+                                 cpu_flags=['avx512f', 'avx512_vnni']))
+    int8 = [line for line in vnni if 'openvino_int8' in line]
+    assert int8 == [
+        'enc-r101 jpu-1x1 openvino_int8: 2.50x over the best fp32 runtime '
+        '(openvino) and 5.00x over fp32 eager (target >= 2.5x and >= 4.0x; '
+        'this CPU has avx512_vnni): met',
+        'enc-r101 like for like (dilated-matmul / jpu-1x1) under '
+        'openvino_int8: 1.80x (target >= 1.9x): NOT met']
+    without_vnni = targets(records, dict(cpu_has_bf16=False, cpu_flags=[]))
+    assert 'no VNNI or AMX' in without_vnni[-2]
+    assert without_vnni[-2].endswith('reported only')
+    assert targets([], {})[0].endswith('not measured (it needs this model, '
+                                       'openvino_int8 and onnxruntime or '
+                                       'openvino)')
+
+
+def test_int8_calibrates_on_the_photograph_and_the_tiny_images():
+    images = calibration_images()
+    assert images[0] == DEMO_IMAGE and len(images) > 8
+    assert all(path.is_file() for path in images)
+    assert not any('gtFine' in str(path) or 'annotations' in str(path)
+                   for path in images)
 
 
 def test_suite_pairs_every_model_with_an_existing_baseline():
@@ -281,7 +322,7 @@ def test_options_this_cpu_cannot_run_are_skipped_with_a_note(monkeypatch):
     assert list(args.skipped) == ['openvino_bf16']
     assert 'AVX-512 BF16 or AMX' in args.skipped['openvino_bf16']
     assert args.options == ['fp32', 'bn_fold+channels_last', 'bf16',
-                            'onnxruntime', 'openvino']
+                            'onnxruntime', 'openvino', 'openvino_int8']
     environment = dict(device='cpu', device_name='cpu', cpu_model='x',
                        cpu_key_flags=[], cpu_flags=[], cpu_has_bf16=False,
                        torch_version='2', runtime_versions={}, threads=1,
@@ -307,3 +348,16 @@ def test_missing_runtime_packages_skip_their_options(monkeypatch):
     assert args.options == ['fp32', 'bn_fold']
     assert args.skipped == {
         'onnxruntime': 'onnxruntime is not installed; install ...'}
+
+
+def test_int8_is_skipped_without_nncf(monkeypatch):
+    def without_nncf(name):
+        if name == 'nncf':
+            raise ModuleNotFoundError('nncf is not installed; install ...')
+
+    monkeypatch.setattr(inference_options, 'import_deploy_package',
+                        without_nncf)
+    args = _parse_args(monkeypatch, '--options', 'openvino', 'openvino_int8')
+    assert args.options == ['fp32', 'openvino']
+    assert args.skipped == {
+        'openvino_int8': 'nncf is not installed; install ...'}

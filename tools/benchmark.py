@@ -4,7 +4,7 @@ counterparts and mmseg's own FastFCN (the zoo's Pascal Context 59 models,
 random weights with calibrated BN): latency, FPS, GFLOPs, parameters, peak
 inference and training memory, the time of one training step, the ratios
 of each against the dilated model with the same head, the speed of
-inference options (eager options, ONNX Runtime, OpenVINO fp32/bf16) with
+inference options (eager options, ONNX Runtime, OpenVINO fp32/bf16/int8) with
 the output differences they cause on noise and on a real photograph, and
 the targets as measured. Prints Markdown tables; an option this machine
 cannot run is skipped with a note."""

@@ -4,18 +4,21 @@ options that combine with ``+`` (``bn_fold``: mmcv's ``fuse_conv_bn``;
 ``channels_last`` memory layout; ``bf16``/``fp16`` autocast;
 ``torch.compile``), and the exported ONNX file run by a deployment runtime
 (``onnxruntime``; ``openvino``, fp32; ``openvino_bf16``, OpenVINO's bf16
-precision hint), which stand alone."""
+precision hint; ``openvino_int8``, the file quantised to int8 by NNCF,
+calibrated on :func:`calibration_images`), which stand alone."""
 import contextlib
 import copy
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import fuse_conv_bn
 from torch import Tensor
 
+from mmseg_jpu.deploy.quantization import quantize_onnx
 from mmseg_jpu.deploy.runtimes import import_deploy_package, load_runtime
+from mmseg_jpu.utils.package_files import DEMO_IMAGE, MIM_ROOT
 
 PLAIN = 'fp32'
 EAGER_OPTIONS = ('bn_fold', 'channels_last', 'bf16', 'fp16', 'compile')
@@ -25,9 +28,11 @@ RUNTIMES = {
     'onnxruntime': ('onnxruntime', 'fp32'),
     'openvino': ('openvino', 'fp32'),
     'openvino_bf16': ('openvino', 'bf16'),
+    'openvino_int8': ('openvino', 'fp32'),  # the IR's int8 layers run int8
 }
+INT8 = 'openvino_int8'
 CPU_DEFAULTS = (PLAIN, 'bn_fold+channels_last', 'bf16', 'onnxruntime',
-                'openvino', 'openvino_bf16')
+                'openvino', 'openvino_bf16', 'openvino_int8')
 CUDA_DEFAULTS = (PLAIN, 'bn_fold', 'channels_last', 'bf16', 'fp16',
                  'compile', 'bn_fold+channels_last+fp16+compile')
 
@@ -64,6 +69,8 @@ def is_runtime(option: str) -> bool:
 
 def compute_dtype(option: str) -> str:
     """The dtype the convolutions run in under ``option``."""
+    if option == INT8:
+        return 'int8'
     if is_runtime(option):
         return 'bfloat16' if RUNTIMES[option][1] == 'bf16' else 'float32'
     dtypes = [AUTOCAST_DTYPES[p] for p in parse_option(option)
@@ -84,8 +91,10 @@ def unavailable(option: str) -> Optional[str]:
     if not is_runtime(option):
         return None
     backend, precision = RUNTIMES[option]
+    packages = [backend, 'nncf'] if option == INT8 else [backend]
     try:
-        import_deploy_package(backend)
+        for package in packages:
+            import_deploy_package(package)
     except ModuleNotFoundError as error:
         return str(error)
     capabilities = openvino_capabilities() if precision == 'bf16' else []
@@ -93,6 +102,14 @@ def unavailable(option: str) -> Optional[str]:
         return None
     return ('OpenVINO cannot run bf16 on this CPU (it needs AVX-512 BF16 or '
             f'AMX; its capabilities: {", ".join(capabilities)})')
+
+
+def calibration_images() -> List[Path]:
+    """The images ``openvino_int8`` is calibrated on: the demo photograph
+    and the bundled tiny datasets' images (not their label maps)."""
+    tiny = MIM_ROOT / 'data' / 'tiny'
+    return [DEMO_IMAGE, *sorted(tiny.rglob('*.jpg')),
+            *sorted(tiny.rglob('*_leftImg8bit.png'))]
 
 
 def _eager(model: nn.Module, parts: List[str],
@@ -122,16 +139,23 @@ def prepare(model: nn.Module,
             option: str,
             device: torch.device,
             onnx_file: Optional[Path] = None,
-            threads: Optional[int] = None) -> Callable[[Tensor], Tensor]:
+            threads: Optional[int] = None,
+            calibration: Sequence[Tensor] = ()) -> Callable[[Tensor], Tensor]:
     """A callable ``inputs -> float32 logits`` running ``model`` (in eval
     mode; options that change it change a copy) with ``option``.
 
     Args:
         onnx_file: The model exported to ONNX (runtime options only).
         threads: Threads of the runtime (runtime options only).
+        calibration: The network's inputs ``openvino_int8`` is calibrated
+            on; its IR is written beside ``onnx_file``.
     """
     model.eval()
     if not is_runtime(option):
         return _eager(model, parse_option(option), device)
+    if option == INT8:
+        onnx_file = quantize_onnx(
+            onnx_file, [inputs.cpu().numpy() for inputs in calibration],
+            Path(onnx_file).with_suffix('.int8.xml'))
     runtime = load_runtime(onnx_file, *RUNTIMES[option], threads)
     return lambda inputs: torch.from_numpy(runtime(inputs.cpu().numpy()))

@@ -23,7 +23,8 @@ from mmengine.utils import ProgressBar
 from mmseg_jpu.deploy.inference_network import SegmentationLogits
 from mmseg_jpu.deploy.onnx_export import compare, export_onnx
 from mmseg_jpu.utils.quiet_logging import quiet_logging
-from .inference_options import compute_dtype, is_runtime, prepare
+from .inference_options import (INT8, calibration_images, compute_dtype,
+                                is_runtime, prepare)
 from .peak_memory import measure_in_subprocess
 from .segmentor_builder import (build_segmentor, calibrate_batchnorm,
                                 image_inputs, training_batch)
@@ -166,8 +167,12 @@ def benchmark_group(entries: Sequence[Entry], args,
                     onnx_dynamic=export.dynamic,
                     onnx_fixed_size_reason=export.fixed_size_reason,
                     onnx_export_max_rel_diff=export.max_rel_diff)
+            calibration = [image_inputs(model, image, 1, args.size)
+                           for image in calibration_images()
+                           if INT8 in args.options]
             for option in args.options:
-                run = prepare(logits, option, device, onnx_file, args.threads)
+                run = prepare(logits, option, device, onnx_file, args.threads,
+                              calibration)
                 quality[(entry.variant, option)] = _quality(
                     run, inputs, references)
                 runners[(entry.variant, option)] = functools.partial(

@@ -14,22 +14,27 @@ from typing import Callable, Dict, Iterable, List, Sequence
 import torch
 
 from mmseg_jpu.deploy.onnx_export import TOLERANCE
-from .inference_options import PLAIN
+from mmseg_jpu.deploy.quantization import INT8_CPU_FLAGS
+from .inference_options import INT8, PLAIN, is_runtime
 from .suite import PEER, PEER_COUNTERPART
 
 #: CPU flags that decide what reduced precision can gain
-KEY_CPU_FLAGS = ('avx2', 'avx512f', 'avx512_vnni', 'avx512_bf16',
+KEY_CPU_FLAGS = ('avx2', 'avx512f', 'avx512_vnni', 'avx_vnni', 'avx512_bf16',
                  'avx512_fp16', 'amx_tile', 'amx_bf16', 'amx_int8')
 BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
 #: the targets, for the official-head EncNet+JPU (``TARGET_MODEL``): the
-#: best exact option over fp32 eager; the best reduced-precision option
+#: best exact option over fp32 eager; the best bf16 or fp16 option
 #: over fp32 eager, with its argmax agreement; like for like under the best
-#: exact option
+#: exact option; on a CPU with VNNI or AMX, int8 over the best fp32 runtime
+#: and over fp32 eager; like for like under int8
 TARGET_MODEL = ('enc', 'jpu-1x1')
 EXACT_SPEEDUP_TARGET = 1.5
 REDUCED_SPEEDUP_TARGET = 5.0
 REDUCED_AGREEMENT_TARGET = 0.995
 LIKE_FOR_LIKE_TARGET = 2.5
+INT8_OVER_RUNTIME_TARGET = 2.5
+INT8_OVER_EAGER_TARGET = 4.0
+INT8_LIKE_FOR_LIKE_TARGET = 1.9
 
 
 def cpu_description() -> Dict:
@@ -203,11 +208,11 @@ def targets(records: List[Dict], environment: Dict) -> List[str]:
     models were measured)."""
     head, variant = TARGET_MODEL
     ours = [r for r in records if (r['head'], r['variant']) == TARGET_MODEL]
-    lines = []
-    if ours:
-        depth = max(r['depth'] for r in ours)
-        ours = [r for r in ours if r['depth'] == depth]
-        lines = _speed_targets(f'{head}-r{depth}', variant, ours, environment)
+    depth = max((r['depth'] for r in ours), default=101)
+    ours = [r for r in ours if r['depth'] == depth]
+    lines = (_speed_targets(f'{head}-r{depth}', variant, ours, environment)
+             if ours else [])
+    lines += _int8_targets(f'{head}-r{depth}', variant, ours, environment)
     if any(r['variant'] == PEER for r in records):
         slower = [p for p in peer_ratios(records) if p['ratio'] < 1]
         lines.append(
@@ -235,7 +240,8 @@ def _speed_targets(model: str, variant: str, ours: List[Dict],
             f'logits within {TOLERANCE:.0e} relative): {speedup:.2f}x over '
             f'fp32 eager (target >= {EXACT_SPEEDUP_TARGET}x): '
             f'{_verdict(speedup >= EXACT_SPEEDUP_TARGET)}')
-    reduced = [r for r in ours if r['dtype'] != 'float32']
+    # int8 has targets of its own (_int8_targets)
+    reduced = [r for r in ours if r['dtype'] in ('bfloat16', 'float16')]
     if reduced:
         agreeing = [r for r in reduced if r['image_argmax_agreement'] >=
                     REDUCED_AGREEMENT_TARGET]
@@ -264,6 +270,40 @@ def _speed_targets(model: str, variant: str, ours: List[Dict],
     return lines
 
 
+def _int8_targets(model: str, variant: str, ours: List[Dict],
+                  environment: Dict) -> List[str]:
+    """The int8 targets of ``ours`` (one model's records): over the best
+    fp32 runtime and fp32 eager, and like for like."""
+    int8 = next((r for r in ours if r['option'] == INT8), None)
+    runtimes = [r for r in ours if is_runtime(r['option']) and
+                r['dtype'] == 'float32']
+    if int8 is None or not runtimes:
+        return [f'{model} {variant} {INT8} over the best fp32 runtime, over '
+                'fp32 eager and like for like: not measured (it needs this '
+                f'model, {INT8} and onnxruntime or openvino)']
+    best = max(runtimes, key=lambda r: r['fps'])
+    over_runtime = int8['fps'] / best['fps']
+    over_eager = int8['fps'] / next(
+        r['fps'] for r in ours if r['option'] == PLAIN)
+    flags = [f for f in INT8_CPU_FLAGS if f in environment['cpu_flags']]
+    cpu = (f'this CPU has {", ".join(flags)}' if flags else 'this CPU has no '
+           'VNNI or AMX, so the target does not apply')
+    met = (over_runtime >= INT8_OVER_RUNTIME_TARGET and
+           over_eager >= INT8_OVER_EAGER_TARGET)
+    like = int8['speedup']
+    like_verdict = ('not measured (it needs the baseline)' if like is None
+                    else f'{like:.2f}x (target >= {INT8_LIKE_FOR_LIKE_TARGET}'
+                    f'x): {_verdict(like >= INT8_LIKE_FOR_LIKE_TARGET)}')
+    return [
+        f'{model} {variant} {INT8}: {over_runtime:.2f}x over the best fp32 '
+        f'runtime ({best["option"]}) and {over_eager:.2f}x over fp32 eager '
+        f'(target >= {INT8_OVER_RUNTIME_TARGET}x and >= '
+        f'{INT8_OVER_EAGER_TARGET}x; {cpu}): '
+        f'{_verdict(met) if flags else "reported only"}',
+        f'{model} like for like ({int8["baseline"]} / {variant}) under '
+        f'{INT8}: {like_verdict}']
+
+
 def markdown(models: List[Dict], options: Sequence[str],
              environment: Dict) -> str:
     """The whole report."""
@@ -279,6 +319,9 @@ def markdown(models: List[Dict], options: Sequence[str],
         f'{env["batch"]}.'
     ] + [f'Skipped {option}: {reason}'
          for option, reason in env['skipped_options'].items()]
+    if INT8 in options and not set(INT8_CPU_FLAGS) & set(env['cpu_flags']):
+        parts.append(f'{INT8}: this CPU has no VNNI or AMX '
+                     f'({", ".join(INT8_CPU_FLAGS)}): int8 runs, slowly.')
     parts += ['### Dilated vs stride-32 models (fp32, eager)',
               models_table(models)]
     if 'train_step_s_median' in models[0]:
