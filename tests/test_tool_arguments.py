@@ -12,7 +12,7 @@ import torch
 from mmseg_jpu.tools.argument_checks import (device, existing_file, fraction,
                                              output_file, output_folder,
                                              positive_int)
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, run_python
 
 
 @pytest.mark.parametrize('check, text, message', [
@@ -124,3 +124,14 @@ def test_converter_help_gives_each_argument(monkeypatch, capsys):
         'saves, or a bare state dict)' in text
     assert 'dst mmseg checkpoint to write (.pth)' in text
     assert '--config-out CONFIG_OUT config to write (.py)' in text
+
+
+def test_cfg_options_without_a_value_is_a_usage_error():
+    result = run_python(
+        REPO_ROOT / 'tools' / 'check_dataset.py',
+        'mmseg_jpu::quickstart/'
+        'fastfcn_r18-d32_jpu_enc_1xb8-300_tiny-pascal-context-59-64x64.py',
+        '--cfg-options', 'foo')
+    assert result.returncode == 2
+    assert "argument --cfg-options: 'foo' is not key=value" in result.stderr
+    assert 'Traceback' not in result.stderr

@@ -22,6 +22,18 @@ class ToolError(Exception):
     """A failure to report in one line (exit status 1)."""
 
 
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction``, with a usage error (exit 2) naming the
+    word that is not ``key=value``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for word in values or []:
+            if '=' not in word:
+                parser.error(f'argument {option_string}: {word!r} is not '
+                             'key=value, e.g. model.decode_head.num_classes=21')
+        super().__call__(parser, namespace, values, option_string)
+
+
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
                     argparse.RawDescriptionHelpFormatter):
     """``--help`` keeps the description's paragraphs and says each option's
@@ -55,7 +67,7 @@ def add_config_arguments(parser: argparse.ArgumentParser,
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, key=value, e.g. '
         'test_dataloader.dataset.data_root=/data/VOCdevkit/VOC2010')
 
