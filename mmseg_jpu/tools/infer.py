@@ -97,8 +97,9 @@ class Inferencer(MMSegInferencer):
     def __init__(self, cfg: Config, weights: Path, device: str = 'cpu',
                  backend: str = 'onnxruntime', precision: str = 'fp32'):
         self.runtime = dict(backend=backend, precision=precision)
-        super().__init__(cfg, str(weights), device=device,
-                         show_progress=False)
+        super().__init__(cfg, str(weights), device=device)
+        # mmengine's switch (mmseg 1.2.2's constructor does not pass it on)
+        self.show_progress = False
 
     def _init_model(self, cfg, weights, device) -> nn.Module:
         if Path(weights).suffix in EXPORTED_SUFFIXES:
