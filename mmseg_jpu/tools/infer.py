@@ -150,10 +150,7 @@ def read_bgr(path: Path) -> np.ndarray:
     """``(H, W, 3)`` uint8 BGR pixels as the image is displayed (OpenCV's
     colour flag: grey expanded, alpha dropped, 16 bits scaled to 8, EXIF
     orientation applied)."""
-    try:
-        image = mmcv.imread(str(path), flag='color', backend='cv2')
-    except cv2.error:  # e.g. an empty file
-        image = None
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError(f'cannot decode image {path}')
     return image
