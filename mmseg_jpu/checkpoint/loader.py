@@ -1,14 +1,9 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Load checkpoint files with ``weights_only=True``, always.
-
-mmengine reads local checkpoints (``load_from``, ``resume``, mmseg's
-``tools/test.py``, ``init_model``, ``Pretrained`` init) through
-``CheckpointLoader``'s ``''`` scheme, which onedl-mmengine retries with
-``weights_only=False`` (running any code a pickle holds) and which
-mmengine 0.10.7 cannot use for Runner checkpoints on torch >= 2.6.
-:func:`use_weights_only_local_loader` replaces it with
-:func:`load_weights_only`.
-"""
+"""Load checkpoint files with ``weights_only=True``, always: mmengine's
+local ``CheckpointLoader`` scheme (``load_from``, ``resume``, ``init_model``)
+retries with ``weights_only=False`` on onedl-mmengine, running any code a
+pickle holds, and cannot read Runner checkpoints on mmengine 0.10.7 with
+torch >= 2.6."""
 from pathlib import Path
 from typing import Any, Optional
 
