@@ -17,12 +17,12 @@ def _official_checkpoint(text: str):
             f'official checkpoint not found: {error}')
 
 
-def parse_args() -> argparse.Namespace:
+def main() -> None:
     parser = tool_parser(__doc__)
     parser.add_argument(
         'src',
         type=_official_checkpoint,
-        help='official checkpoint (the .pth.tar that FastFCN\'s train.py '
+        help="official checkpoint (the .pth.tar that FastFCN's train.py "
         'saves, or a bare state dict)')
     parser.add_argument(
         'dst',
@@ -37,11 +37,6 @@ def parse_args() -> argparse.Namespace:
     if args.dst.resolve() == args.src.resolve():
         parser.error(f'argument dst: {args.dst} is the official checkpoint '
                      'itself: write the converted one to another file')
-    return args
-
-
-def main() -> None:
-    args = parse_args()
     arch = convert(args.src, args.dst, args.config_out)
     print('\n'.join(summary(arch, args.dst, args.config_out)))
 

@@ -24,13 +24,9 @@ def check_kind(path: Path, checkpoint: Any, official_fastfcn: bool) -> None:
     Raises:
         CheckpointKindError: If the checkpoint is of the other kind.
     """
-    keys = list(state_dict_of(checkpoint))
-
-    def starts(*prefixes: str) -> bool:
-        return any(key.startswith(prefixes) for key in keys)
-
-    if not official_fastfcn and starts('pretrained.') and starts(
-            'jpu.', 'head.'):
+    prefixes = {key.split('.', 1)[0] for key in state_dict_of(checkpoint)}
+    official = 'pretrained' in prefixes and prefixes & {'jpu', 'head'}
+    if not official_fastfcn and official:
         raise CheckpointKindError(
             f'{path} is an official FastFCN checkpoint (keys pretrained.*, '
             'jpu.*, head.*), not an mmseg one: mmseg would load none of its '
@@ -38,7 +34,7 @@ def check_kind(path: Path, checkpoint: Any, official_fastfcn: bool) -> None:
             f'python tools/convert_fastfcn.py {path} CONVERTED.pth '
             '--config-out CONVERTED_CONFIG.py, then use CONVERTED.pth with '
             'CONVERTED_CONFIG.py.')
-    if official_fastfcn and starts('decode_head.'):
+    if official_fastfcn and 'decode_head' in prefixes:
         raise CheckpointKindError(
             f'{path} is an mmseg checkpoint (keys backbone.*, decode_head.*), '
             'not an official FastFCN one: it needs no conversion. Use it '

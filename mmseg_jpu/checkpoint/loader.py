@@ -1,15 +1,9 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Load checkpoint files with ``weights_only=True``, always.
-
-mmengine reads local checkpoints (``load_from``, ``resume``, mmseg's
-``tools/test.py``, ``init_model``, ``Pretrained`` init) through
-``CheckpointLoader``'s ``''`` scheme. onedl-mmengine's loader retries a
-failed weights-only load with ``weights_only=False``, which runs whatever
-code a malicious pickle holds, and mmengine 0.10.7's cannot read Runner
-checkpoints on torch >= 2.6. :func:`use_weights_only_local_loader` replaces
-that scheme, for the whole process, with :func:`load_weights_only`; only
-``mmseg_jpu.enable_weights_only_loading`` calls it.
-"""
+"""Load checkpoint files with ``weights_only=True``, always: mmengine's
+local ``CheckpointLoader`` scheme (``load_from``, ``resume``, ``init_model``)
+retries with ``weights_only=False`` on onedl-mmengine, running any code a
+pickle holds, and cannot read Runner checkpoints on mmengine 0.10.7 with
+torch >= 2.6."""
 from pathlib import Path
 from typing import Any, Optional
 
@@ -26,18 +20,14 @@ from .runner_types import (HISTORY_BUFFER_STATISTICS, DisallowedGetattr,
 def load_weights_only(path,
                       map_location: Optional[Any] = None,
                       official_fastfcn: bool = False) -> Any:
-    """``torch.load(path, weights_only=True)``, the types of Runner
-    checkpoints allowed, with errors that name the file and the cause.
-
-    A zip checkpoint is also checked against its CRC-32 checksums, which
-    torch does not check.
+    """``torch.load(path, weights_only=True)`` with the types of Runner
+    checkpoints allowed and a zip file's CRC-32 checksums checked.
 
     Args:
         path: The checkpoint file.
         map_location: As ``torch.load``'s.
         official_fastfcn: Whether the file must be an official FastFCN
-            checkpoint (the converter's input); by default one is refused:
-            mmseg would load none of its weights.
+            checkpoint (the converter's input) rather than an mmseg one.
 
     Raises:
         FileNotFoundError: If ``path`` is not a file.
@@ -71,9 +61,9 @@ def load_weights_only(path,
 
 
 def checkpoint_file_problem(path) -> Optional[Exception]:
-    """What keeps the checkpoint file at ``path`` from loading, read from its
-    bytes without unpickling: a ``FileNotFoundError`` or the
-    ``CheckpointLoadError`` of the cause; None if its structure is sound."""
+    """Why the checkpoint file at ``path`` cannot be loaded, read without
+    unpickling it (a ``FileNotFoundError`` or a ``CheckpointLoadError``);
+    None if its structure is sound."""
     path = Path(path).expanduser()
     if not path.is_file():
         return FileNotFoundError(f'checkpoint file not found: {path}')
@@ -83,8 +73,7 @@ def checkpoint_file_problem(path) -> Optional[Exception]:
 
 def load_from_local_weights_only(filename: str,
                                  map_location: Optional[Any] = None) -> Any:
-    """``CheckpointLoader`` scheme for local paths (mmengine logs the name:
-    ``local_weights_only``)."""
+    """The ``CheckpointLoader`` scheme for local paths."""
     return load_weights_only(filename, map_location)
 
 
