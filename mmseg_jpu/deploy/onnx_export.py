@@ -1,13 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Export a segmentation network to ONNX with torch's TorchScript exporter
-and check the file against PyTorch with ONNX Runtime before keeping it.
-
-The graph maps ``inputs`` :math:`(N, 3, H, W)` to ``seg_logits``
-:math:`(N, K, H, W)`, ``seg_probabilities`` :math:`(N, K, H, W)` or
-``seg_labels`` :math:`(N, 1, H, W)` int64 (the network's ``output``, stored
-in the file's metadata), with dynamic batch, height and width wherever the
-network allows, else for the traced size only.
-"""
+"""Export a segmentation network to ONNX (``inputs`` :math:`(N, 3, H, W)`
+to ``seg_<output>``), dynamic in batch, height and width where it allows,
+and check the file against PyTorch with ONNX Runtime before keeping it."""
 import json
 import os
 import tempfile
