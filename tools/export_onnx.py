@@ -1,20 +1,15 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Export a config's whole inference network (normalised image -> logits
-at the image's size) to ONNX, with dynamic batch, height and width where
-the network's operators allow, then check the file with ONNX Runtime
-against PyTorch on an input of another size than the traced one and print
-the largest relative logit difference and the share of pixels with the same
-class. A file that does not match is an error and is not written.
-
---output ends the graph in softmax probabilities (N, K, H, W) or argmax
-labels (N, 1, H, W, int64) instead of logits (for a one-class head: the
-sigmoid, or the sigmoid above the head's threshold); tools/infer.py,
-tools/test_deployed.py and tools/quantize.py read each kind.
-
-Without a checkpoint the model's random initial weights are exported (to
-try the tool)."""
+"""Export a config's inference network (normalised image -> logits at the
+image's size) to ONNX with dynamic batch, height and width where the
+network allows, then check the file with ONNX Runtime against PyTorch on an
+input of another size; a file that does not match is an error and is not
+written. --output ends the graph in softmax probabilities or argmax labels
+instead (for a one-class head: the sigmoid, or the sigmoid above the
+head's threshold). Without a checkpoint the random initial weights are
+exported (to try the tool)."""
 from pathlib import Path
 
+from mmseg_jpu.checkpoint import CheckpointLoadError
 from mmseg_jpu.deploy import (ExportError, ExportResult, default_size,
                               export_segmentor)
 from mmseg_jpu.deploy.inference_network import OUTPUTS
@@ -23,10 +18,6 @@ from mmseg_jpu.tools.argument_checks import positive_float, positive_int
 from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
                                  run, tool_parser)
 from mmseg_jpu.utils.quiet_logging import quiet_logging
-from mmseg_jpu.checkpoint import CheckpointLoadError
-
-
-SINGULAR = dict(logits='logit', probabilities='probability')
 
 
 def parse_args():
@@ -52,10 +43,8 @@ def parse_args():
         '--tolerance', type=positive_float, default=TOLERANCE,
         help='largest relative logit (probability) difference, or share of '
         'pixels with another label, accepted by the check')
-    parser.add_argument(
-        '--output', choices=OUTPUTS, default='logits',
-        help='what the graph ends in: logits, softmax probabilities or '
-        'argmax labels')
+    parser.add_argument('--output', choices=OUTPUTS, default='logits',
+                        help='what the graph ends in')
     parser.add_argument('--opset', type=positive_int, default=OPSET,
                         help='ONNX opset')
     args = parser.parse_args()
@@ -77,24 +66,22 @@ def parse_args():
     return parser, args
 
 
-def describe(result: ExportResult, checkpoint, output='logits') -> str:
+def describe(result: ExportResult, checkpoint, output: str) -> str:
     """What the tool prints about ``result``."""
-    megabytes = result.path.stat().st_size / 2**20
-    traced = 'x'.join(map(str, result.traced_size))
-    checked = 'x'.join(map(str, result.checked_size))
-    weights = (f'weights of {checkpoint}' if checkpoint else
-               'random weights (no checkpoint given)')
+    traced, checked = ('x'.join(map(str, size))
+                       for size in (result.traced_size, result.checked_size))
+    weights = (f'weights of {checkpoint}'
+               if checkpoint else 'random weights (no checkpoint given)')
     shape = (f'dynamic batch, height and width (traced at {traced}; checked '
              f'at {checked}, another size)' if result.dynamic else
              f'fixed {traced} (dynamic batch) because '
              f'{result.fixed_size_reason}; ONNX Runtime and OpenVINO refuse '
              'other sizes, so the check ran at the traced size')
-    difference = ('' if output == 'labels' else
-                  f'largest relative {SINGULAR[output]} difference '
-                  f'{result.max_rel_diff:.1e}, ')
-    return (f'wrote {result.path} ({megabytes:.1f} MiB, {weights}; output: '
-            f'{output})\n'
-            f'input: {shape}\n'
+    kind = dict(logits='logit', probabilities='probability').get(output)
+    difference = (f'largest relative {kind} difference '
+                  f'{result.max_rel_diff:.1e}, ' if kind else '')
+    return (f'wrote {result.path} ({result.path.stat().st_size / 2**20:.1f} '
+            f'MiB, {weights}; output: {output})\ninput: {shape}\n'
             f'parity with PyTorch (ONNX Runtime, random {checked} input): '
             f'{difference}{result.argmax_agreement:.2%} of the pixels with '
             'the same class')
@@ -104,19 +91,16 @@ def main():
     parser, args = parse_args()
     cfg = load_config_arguments(parser, args)
     size = tuple(args.size or default_size(cfg))
-    check_size = tuple(args.check_size) if args.check_size else None
-    if check_size == size:
+    if args.check_size and tuple(args.check_size) == size:
         parser.error('--check-size must differ from the traced size '
                      f'{size[0]}x{size[1]}: the check tests another size')
     quiet_logging()
     result = export_segmentor(
-        cfg, args.checkpoint, args.out, size, check_size=check_size,
+        cfg, args.checkpoint, args.out, size, check_size=args.check_size,
         output=args.output, fixed_size=args.fixed_size, opset=args.opset,
         tolerance=args.tolerance)
     print(describe(result, args.checkpoint, args.output))
 
-
 if __name__ == '__main__':
-    run(main, 'export_onnx',
-        (ExportError, CheckpointLoadError, ValueError, OSError,
-         ModuleNotFoundError))
+    run(main, 'export_onnx', (ExportError, CheckpointLoadError, ValueError,
+                              OSError, ModuleNotFoundError))

@@ -7,18 +7,14 @@ The activation ranges are calibrated on what the network sees when mmseg
 segments images with the pipeline of the config's test dataloader and its
 test_cfg (whole images, or the windows of sliding-window inference): images
 of the config's dataset (--split, --num-images, spread over the split), or
-of a folder of your own photographs (--images). Run the result with
-tools/infer.py and measure its mIoU with tools/test_deployed.py. int8 is
-fast on CPUs with AVX-512 VNNI, AVX-VNNI or AMX; on others it runs,
-slowly."""
+of a folder of your own photographs (--images). int8 is fast on CPUs with
+AVX-512 VNNI, AVX-VNNI or AMX; on others it runs, slowly."""
 from pathlib import Path
-
-import numpy as np
 
 from mmseg_jpu.datasets.dataset_check import SPLITS, check_layout
 from mmseg_jpu.deploy.quantization import (MIN_IMAGES, calibration_inputs,
                                            dataset_images, int8_cpu_flags,
-                                           quantize_onnx)
+                                           quantize_onnx, spread)
 from mmseg_jpu.tools.argument_checks import (existing_file, output_file,
                                              positive_int)
 from mmseg_jpu.tools.cli import (ToolError, add_config_arguments,
@@ -35,9 +31,8 @@ WHY_MIN_IMAGES = (f'calibration needs at least {MIN_IMAGES} images: ranges '
 def parse_args():
     parser = tool_parser(__doc__)
     add_config_arguments(parser)
-    parser.add_argument(
-        'model', type=existing_file,
-        help='the fp32 .onnx file exported from CONFIG')
+    parser.add_argument('model', type=existing_file,
+                        help='the fp32 .onnx file exported from CONFIG')
     parser.add_argument(
         'out', type=output_file(('.xml', )),
         help='the OpenVINO IR to write (.xml; its weights go to the .bin '
@@ -61,27 +56,22 @@ def parse_args():
     if args.images and args.split:
         parser.error('--images and --split exclude each other: --images '
                      "calibrates on a folder instead of the config's dataset")
-    if not args.images and not args.split:
-        args.split = 'train'
     if args.num_images < MIN_IMAGES:
         parser.error(f'--num-images {args.num_images}: {WHY_MIN_IMAGES}')
     return parser, args
 
 
 def calibration_images(cfg, args):
-    """The images to calibrate on, and where they come from (for the
-    summary)."""
+    """The images to calibrate on, and where they come from."""
     if args.images:
-        images = image_paths(args.images)
+        images = spread(image_paths(args.images), args.num_images)
         where = f'the folder {args.images}'
-        if len(images) > args.num_images:
-            spread = np.linspace(0, len(images) - 1, args.num_images)
-            images = [images[i] for i in spread.round().astype(int)]
     else:
-        dataset = cfg[f'{args.split}_dataloader'].dataset
-        check_layout(args.split, dataset, args.config)
-        images = dataset_images(cfg, args.split, args.num_images)
-        where = f'the {args.split} split of {dataset.get("type")}'
+        split = args.split or 'train'
+        dataset = cfg[f'{split}_dataloader'].dataset
+        check_layout(split, dataset, args.config)
+        images = dataset_images(cfg, split, args.num_images)
+        where = f'the {split} split of {dataset.get("type")}'
     if len(images) < MIN_IMAGES:
         raise ToolError(f'{where} has {len(images)} image(s); '
                         f'{WHY_MIN_IMAGES}')
@@ -90,29 +80,23 @@ def calibration_images(cfg, args):
     return images, f'{len(images)} images of {where}{fewer}'
 
 
-def cpu_note() -> str:
-    """Which int8 instructions the CPU has, or that int8 will be slow."""
-    flags = int8_cpu_flags()
-    if flags:
-        return f'CPU: int8 instructions {", ".join(flags)}'
-    return ('note: this CPU has no AVX-512 VNNI, AVX-VNNI or AMX (or its '
-            'flags cannot be read): the int8 model runs, but slowly, maybe '
-            'slower than fp32')
-
-
 def main():
     parser, args = parse_args()
     cfg = load_config_arguments(parser, args)
     quiet_logging()
     images, source = calibration_images(cfg, args)
     inputs = calibration_inputs(cfg, args.model, images)
-    mode = cfg.model.get('test_cfg', {}).get('mode', 'whole')
+    slide = cfg.model.get('test_cfg', {}).get('mode') == 'slide'
     print(f'calibrated on {source}: {len(inputs)} network inputs '
-          f'({"windows" if mode == "slide" else "whole images"})')
-    quantize_onnx(args.model, inputs, args.out)
-    megabytes = args.out.with_suffix('.bin').stat().st_size / 2**20
-    print(f'wrote {args.out} and {args.out.with_suffix(".bin").name} '
-          f'({megabytes:.1f} MiB)\n{cpu_note()}')
+          f'({"windows" if slide else "whole images"})')
+    weights = quantize_onnx(args.model, inputs, args.out).with_suffix('.bin')
+    flags = int8_cpu_flags()
+    print(f'wrote {args.out} and {weights.name} '
+          f'({weights.stat().st_size / 2**20:.1f} MiB)\n' +
+          (f'CPU: int8 instructions {", ".join(flags)}' if flags else
+           'note: this CPU has no AVX-512 VNNI, AVX-VNNI or AMX (or its flags '
+           'cannot be read): the int8 model runs, but slowly, maybe slower '
+           'than fp32'))
 
 
 if __name__ == '__main__':

@@ -2,21 +2,24 @@
 """Evaluate an exported model (an .onnx file of tools/export_onnx.py, or an
 int8 .xml of tools/quantize.py) on the config's test dataset as mmseg's
 tools/test.py evaluates a checkpoint: mmengine's Runner with the config's
-test dataloader, evaluator (mmseg's IoUMetric table) and whole-image or
-sliding-window inference (the model's test_cfg), the network run by ONNX
-Runtime or OpenVINO on the CPU. The metrics are written where mmseg's
-tools/test.py writes them: WORK_DIR/<timestamp>/<timestamp>.json."""
+test dataloader, evaluator, loop and hooks, and its whole-image or
+sliding-window inference, the network run by ONNX Runtime or OpenVINO on
+the CPU. The metrics are written to WORK_DIR/<timestamp>/<timestamp>.json.
+"""
 import os.path as osp
 
 from mmengine.runner import Runner
 
 from mmseg_jpu.datasets.dataset_check import check_layout
-from mmseg_jpu.deploy import ExportedSegmentor
-from mmseg_jpu.deploy.runtimes import (BACKENDS, PRECISIONS, backend_for,
-                                      check_backend)
+from mmseg_jpu.deploy import (BACKENDS, PRECISIONS, ExportedSegmentor,
+                              backend_for, check_backend)
 from mmseg_jpu.tools.argument_checks import existing_file
 from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
                                  run, tool_parser)
+
+#: the Runner's arguments taken from the config as mmseg's tools/test.py
+RUNNER_KEYS = ('test_dataloader', 'test_evaluator', 'test_cfg', 'env_cfg',
+               'log_processor', 'log_level', 'visualizer', 'default_scope')
 
 
 def parse_args():
@@ -38,13 +41,6 @@ def parse_args():
         help='folder of the log and metrics (default: the config\'s '
         'work_dir, else work_dirs/<config name>, as mmseg\'s tools/test.py)')
     args = parser.parse_args()
-    check_runtime(parser, args)
-    return parser, args
-
-
-def check_runtime(parser, args) -> None:
-    """Fill in the backend of the model's suffix; refuse .xml with ONNX
-    Runtime, other suffixes and precisions the backend does not run."""
     if args.model.suffix not in ('.onnx', '.xml'):
         parser.error(f'{args.model} is not an exported model (.onnx or .xml)')
     try:
@@ -52,13 +48,7 @@ def check_runtime(parser, args) -> None:
         check_backend(args.backend, args.precision)
     except ValueError as error:
         parser.error(str(error))
-
-
-def without_segmentor_check(hooks):
-    """The config's default hooks without ``SegmentorCheckHook``, which
-    checks a PyTorch model's parts."""
-    return {name: hook for name, hook in (hooks or {}).items()
-            if hook and hook.get('type') != 'SegmentorCheckHook'}
+    return parser, args
 
 
 def main():
@@ -69,20 +59,13 @@ def main():
     check_layout('test', cfg.test_dataloader.dataset, args.config)
     model = ExportedSegmentor(cfg, args.model, args.backend, args.precision)
     model.check_classes(cfg.test_dataloader.dataset)
-    runner = Runner(
-        model=model,
-        work_dir=cfg.work_dir,
-        test_dataloader=cfg.test_dataloader,
-        test_evaluator=cfg.test_evaluator,
-        test_cfg=cfg.get('test_cfg'),
-        default_hooks=without_segmentor_check(cfg.get('default_hooks')),
-        env_cfg=cfg.get('env_cfg', {}),
-        log_processor=cfg.get('log_processor'),
-        log_level=cfg.get('log_level', 'INFO'),
-        visualizer=cfg.get('visualizer'),
-        default_scope=cfg.get('default_scope', 'mmseg'),
-        cfg=cfg)
-    runner.test()
+    hooks = {  # SegmentorCheckHook checks a PyTorch model's parts
+        name: hook
+        for name, hook in (cfg.get('default_hooks') or {}).items()
+        if hook and hook.get('type') != 'SegmentorCheckHook'
+    }
+    Runner(model=model, work_dir=cfg.work_dir, default_hooks=hooks, cfg=cfg,
+           **{key: cfg[key] for key in RUNNER_KEYS if key in cfg}).test()
 
 
 if __name__ == '__main__':

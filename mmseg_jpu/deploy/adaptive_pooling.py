@@ -1,15 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Adaptive average pooling that exports to ONNX for any input size.
-
-ONNX has no adaptive pooling operator. torch's TorchScript exporter turns
-``AdaptiveAvgPool2d(1)`` into ``GlobalAveragePool`` but refuses other
-output sizes (PSPHead's 2x2, 3x3 and 6x6 bins) unless the input size is
-fixed at export time; torch's dynamo exporter writes the bins' indices for
-the traced size as constants, so the file fails or is wrong at any other
-size. :class:`ExportableAdaptiveAvgPool2d` computes the same bins with
-matrix products whose averaging matrices are built from the input's size
-inside the graph, so one exported file serves every input size.
-"""
+"""Adaptive average pooling that exports to ONNX for any input size: ONNX
+has no such operator, and torch's exporter refuses output sizes other than
+1x1 (PSPHead's bins) unless the input size is fixed."""
 import copy
 
 import torch
@@ -18,21 +10,21 @@ from torch import Tensor
 
 
 def _bin_weights(length: Tensor, bins: int, dtype: torch.dtype) -> Tensor:
-    """The ``(bins, length)`` matrix that averages each of torch's adaptive
-    pooling bins: bin ``i`` covers ``[floor(i L / b), ceil((i + 1) L / b))``.
-    """
+    """The ``(bins, length)`` matrix averaging torch's adaptive pooling
+    bins: bin ``i`` covers ``[floor(i L / b), ceil((i + 1) L / b))``."""
     index = torch.arange(bins, dtype=torch.int64)
     start = torch.div(index * length, bins, rounding_mode='floor')
     end = torch.div((index + 1) * length + bins - 1, bins,
                     rounding_mode='floor')
-    position = torch.arange(length, dtype=torch.int64)
-    inside = ((position[None, :] >= start[:, None]) &
-              (position[None, :] < end[:, None])).to(dtype)
+    position = torch.arange(length, dtype=torch.int64)[None, :]
+    inside = ((position >= start[:, None]) &
+              (position < end[:, None])).to(dtype)
     return inside / (end - start)[:, None].to(dtype)
 
 
 class ExportableAdaptiveAvgPool2d(nn.Module):
-    """``nn.AdaptiveAvgPool2d(output_size)`` as two matrix products.
+    """``nn.AdaptiveAvgPool2d(output_size)`` as two matrix products whose
+    averaging matrices are built from the input's size inside the graph.
 
     Args:
         output_size (int | tuple[int, int]): Bins along height and width.
@@ -53,22 +45,16 @@ class ExportableAdaptiveAvgPool2d(nn.Module):
         return torch.matmul(torch.matmul(rows, x), columns.transpose(0, 1))
 
 
-def _replaceable(module: nn.Module) -> bool:
-    if not isinstance(module, nn.AdaptiveAvgPool2d):
-        return False
-    size = nn.modules.utils._pair(module.output_size)
-    return None not in size and size != (1, 1)  # (1, 1): GlobalAveragePool
-
-
 def with_exportable_pooling(network: nn.Module) -> nn.Module:
-    """A copy of ``network`` whose ``nn.AdaptiveAvgPool2d`` layers with
-    output sizes other than 1x1 are :class:`ExportableAdaptiveAvgPool2d`
-    (``network`` itself is not changed)."""
+    """A copy of ``network`` whose ``nn.AdaptiveAvgPool2d`` layers of
+    output sizes other than 1x1 (which exports as ``GlobalAveragePool``)
+    are :class:`ExportableAdaptiveAvgPool2d`."""
     network = copy.deepcopy(network)
     for name, module in list(network.named_modules()):
-        if _replaceable(module):
-            parent_name, _, child = name.rpartition('.')
-            parent = network.get_submodule(parent_name)
-            setattr(parent, child,
-                    ExportableAdaptiveAvgPool2d(module.output_size))
+        if isinstance(module, nn.AdaptiveAvgPool2d):
+            size = nn.modules.utils._pair(module.output_size)
+            if None not in size and size != (1, 1):
+                parent, _, child = name.rpartition('.')
+                setattr(network.get_submodule(parent), child,
+                        ExportableAdaptiveAvgPool2d(size))
     return network

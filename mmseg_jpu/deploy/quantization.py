@@ -1,15 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""8-bit post-training quantisation of an exported model: NNCF's
-``nncf.quantize`` turns the ONNX file into an OpenVINO IR (``.xml`` and
-``.bin``) whose convolutions and matrix products run in int8, with
-activation ranges measured on calibration inputs.
-
-The calibration inputs are what the network sees at inference
-(:func:`calibration_inputs`): mmseg's own inference (the test pipeline,
-the data preprocessor, whole-image or sliding-window inference of
-``test_cfg``) runs the fp32 file through :class:`ExportedSegmentor` and the
-inputs of its ``encode_decode`` are recorded: resized and padded whole
-images, or the windows. In a benchmark, one line quantises a file::
+"""8-bit post-training quantisation of an exported model with NNCF,
+calibrated on what the network sees at inference::
 
     quantize_onnx(onnx_file, calibration_inputs(cfg, onnx_file, images),
                   xml_file)
@@ -34,9 +25,8 @@ from .runtimes import import_deploy_package
 #: the fewest calibration images accepted: activation ranges measured on
 #: fewer scenes clip the activations of others (NNCF's default is 300)
 MIN_IMAGES = 4
-#: CPU flags (``/proc/cpuinfo``) of the instructions that make int8 fast:
-#: AVX-512 VNNI (Cascade Lake and later Xeons, AMD Zen 4), AVX-VNNI
-#: (Alder Lake and later), AMX (Sapphire Rapids and later Xeons)
+#: CPU flags of the instructions that make int8 fast: AVX-512 VNNI,
+#: AVX-VNNI, AMX
 INT8_CPU_FLAGS = ('avx512_vnni', 'avx_vnni', 'amx_int8')
 
 
@@ -48,8 +38,16 @@ def int8_cpu_flags(
         found = re.search(r'^flags\s*:(.*)$', cpuinfo.read_text(), re.M)
     except OSError:
         return None
-    flags = set(found.group(1).split()) if found else set()
+    flags = found.group(1).split() if found else []
     return [flag for flag in INT8_CPU_FLAGS if flag in flags]
+
+
+def spread(items: Sequence, limit: int) -> list:
+    """At most ``limit`` of ``items``, spread evenly over them."""
+    if len(items) <= limit:
+        return list(items)
+    return [items[i] for i in np.linspace(0, len(items) - 1, limit).round()
+            .astype(int)]
 
 
 def dataset_images(cfg: Config, split: str, limit: int) -> List[str]:
@@ -57,21 +55,17 @@ def dataset_images(cfg: Config, split: str, limit: int) -> List[str]:
     (``train``, ``val`` or ``test``), spread evenly over it."""
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset_cfg = copy.deepcopy(cfg[f'{split}_dataloader'].dataset)
-    paths = list(dict.fromkeys(
+    return spread(list(dict.fromkeys(
         info['img_path'] for leaf in leaf_datasets(dataset_cfg)
-        for info in DATASETS.build(leaf).load_data_list()))
-    if len(paths) <= limit:
-        return paths
-    return [paths[i] for i in np.linspace(0, len(paths) - 1, limit).round()
-            .astype(int)]
+        for info in DATASETS.build(leaf).load_data_list())), limit)
 
 
 def calibration_inputs(cfg: Config, model: Path,
                        images: Sequence[Union[str, np.ndarray]]
                        ) -> List[np.ndarray]:
     """The inputs of the network of ``model`` (an fp32 export of ``cfg``)
-    when mmseg segments ``images`` (paths, or BGR arrays) with the pipeline
-    of the config's test dataloader (without ``LoadAnnotations``) and its
+    when mmseg's ``inference_model`` segments ``images`` (paths, or BGR
+    arrays) with the pipeline of the config's test dataloader and its
     ``test_cfg``: one array per whole image or window.
 
     Raises:
@@ -96,17 +90,15 @@ def calibration_inputs(cfg: Config, model: Path,
 def quantize_onnx(model: Path, inputs: Sequence[np.ndarray],
                   out: Path) -> Path:
     """Quantise the ONNX file ``model`` to int8 with NNCF's post-training
-    quantisation calibrated on all ``inputs``
-    (:func:`calibration_inputs`) and save the OpenVINO IR ``out``
-    (``.xml``, its weights in the ``.bin`` beside it), keeping the file's
-    metadata (class names and palette, output kind) in the IR's
+    quantisation calibrated on all ``inputs`` and save the OpenVINO IR
+    ``out`` (``.xml``, and its ``.bin``), the file's metadata kept in its
     ``rt_info``; returns ``out``."""
     openvino = import_deploy_package('openvino')
     nncf = import_deploy_package('nncf')
     nncf.set_log_level(logging.ERROR)
-    network = openvino.Core().read_model(str(model))
-    quantized = nncf.quantize(network, nncf.Dataset(list(inputs)),
-                              subset_size=len(inputs))
+    quantized = nncf.quantize(
+        openvino.Core().read_model(str(model)), nncf.Dataset(list(inputs)),
+        subset_size=len(inputs))
     metadata = dict(read_metadata(model), quantization=(
         f'int8, NNCF {nncf.__version__} post-training quantisation of '
         f'{Path(model).name} on {len(inputs)} calibration inputs'))

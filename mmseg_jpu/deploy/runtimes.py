@@ -1,54 +1,21 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Run an exported ONNX file on the CPU with ONNX Runtime or OpenVINO, or
-an OpenVINO IR (``.xml``, e.g. the int8 model of ``tools/quantize.py``)
-with OpenVINO.
-
-Backends and precisions:
-
-- ``onnxruntime``, ``fp32``: ONNX Runtime's CPU execution provider, all
-  graph optimisations; the same arithmetic as PyTorch up to rounding.
-- ``openvino``, ``fp32``: OpenVINO's CPU plugin with
-  ``INFERENCE_PRECISION_HINT=f32``.
-- ``openvino``, ``bf16``: the same with ``INFERENCE_PRECISION_HINT=bf16``:
-  convolutions and matrix products in bfloat16 (8 bits of mantissa), fast on
-  CPUs with AVX-512 BF16 or AMX. Refused on CPUs that OpenVINO says cannot
-  run bf16, rather than silently running fp32.
-
-An int8 IR runs its quantised layers in int8 whatever the precision; the
-precision applies to the layers left in floating point.
-"""
+"""Run an exported ONNX file, or an OpenVINO IR (``.xml``, e.g. the int8
+model of ``tools/quantize.py``), on the CPU: ONNX Runtime in fp32 (all graph
+optimisations), or OpenVINO with ``INFERENCE_PRECISION_HINT`` f32 or bf16
+(refused on CPUs that OpenVINO says cannot run bf16, rather than silently
+running fp32). An int8 IR runs its quantised layers in int8 whatever the
+precision."""
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Tuple
+from typing import Callable, Optional
 
 import numpy as np
 
 BACKENDS = ('onnxruntime', 'openvino')
 PRECISIONS = ('fp32', 'bf16')
-#: backend -> precisions it can run
-SUPPORTED = {'onnxruntime': ('fp32', ), 'openvino': ('fp32', 'bf16')}
-OPENVINO_PRECISIONS = {'fp32': 'f32', 'bf16': 'bf16'}
 
-
-@dataclass
-class Runtime:
-    """An ONNX file loaded by a backend.
-
-    Attributes:
-        backend: ``onnxruntime`` or ``openvino``.
-        precision: ``fp32`` or ``bf16``.
-        input_size: (height, width) the file requires, ``None`` when its
-            height and width are dynamic.
-        run: ``(N, 3, H, W) float32 -> (N, K, H, W) float32`` logits.
-    """
-    backend: str
-    precision: str
-    input_size: Optional[Tuple[int, int]]
-    run: Callable[[np.ndarray], np.ndarray]
-
-    def __call__(self, inputs: np.ndarray) -> np.ndarray:
-        return self.run(np.ascontiguousarray(inputs, dtype=np.float32))
+#: ``(N, 3, H, W) float32 array -> (N, C, H, W) array``
+Runtime = Callable[[np.ndarray], np.ndarray]
 
 
 def import_deploy_package(name: str):
@@ -69,16 +36,15 @@ def import_deploy_package(name: str):
 def check_backend(backend: str, precision: str) -> None:
     """Raise ``ValueError`` for an unknown backend or precision, or a
     precision the backend does not run."""
-    if backend not in SUPPORTED:
+    if backend not in BACKENDS:
         raise ValueError(f'unknown backend {backend!r}: choose one of '
                          f'{", ".join(BACKENDS)}')
     if precision not in PRECISIONS:
         raise ValueError(f'unknown precision {precision!r}: choose one of '
                          f'{", ".join(PRECISIONS)}')
-    if precision not in SUPPORTED[backend]:
-        raise ValueError(
-            f'{backend} runs {", ".join(SUPPORTED[backend])} only; for '
-            f'{precision} use --backend openvino')
+    if backend == 'onnxruntime' and precision != 'fp32':
+        raise ValueError(f'onnxruntime runs fp32 only; for {precision} use '
+                         '--backend openvino')
 
 
 def backend_for(path: Path, backend: Optional[str] = None) -> str:
@@ -96,33 +62,18 @@ def backend_for(path: Path, backend: Optional[str] = None) -> str:
     return backend
 
 
-def _fixed_size(shape) -> Optional[Tuple[int, int]]:
-    height, width = shape[2], shape[3]
-    if isinstance(height, int) and isinstance(width, int):
-        return height, width
-    return None
-
-
-def _onnxruntime(path: Path, threads: Optional[int]) -> Runtime:
+def _onnxruntime(path: Path, precision: str, threads: Optional[int]):
     onnxruntime = import_deploy_package('onnxruntime')
     options = onnxruntime.SessionOptions()
-    options.graph_optimization_level = (
-        onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL)
     if threads:
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
     session = onnxruntime.InferenceSession(
         str(path), options, providers=['CPUExecutionProvider'])
-    model_input = session.get_inputs()[0]
-    output_name = session.get_outputs()[0].name
-
-    def run(inputs):
-        return session.run([output_name], {model_input.name: inputs})[0]
-
-    return Runtime('onnxruntime', 'fp32', _fixed_size(model_input.shape), run)
+    name = session.get_inputs()[0].name
+    return lambda inputs: session.run(None, {name: inputs})[0]
 
 
-def _openvino(path: Path, precision: str, threads: Optional[int]) -> Runtime:
+def _openvino(path: Path, precision: str, threads: Optional[int]):
     openvino = import_deploy_package('openvino')
     core = openvino.Core()
     capabilities = core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
@@ -131,45 +82,31 @@ def _openvino(path: Path, precision: str, threads: Optional[int]) -> Runtime:
             'OpenVINO cannot run bf16 on this CPU (its capabilities: '
             f'{", ".join(capabilities)}); bf16 needs AVX-512 BF16 or AMX: '
             'use --precision fp32')
-    config = {
-        'INFERENCE_PRECISION_HINT': OPENVINO_PRECISIONS[precision],
-        'PERFORMANCE_HINT': 'LATENCY',
-    }
+    config = dict(INFERENCE_PRECISION_HINT=precision.replace('fp', 'f'),
+                  PERFORMANCE_HINT='LATENCY')
     if threads:
         config['INFERENCE_NUM_THREADS'] = threads
-    model = core.read_model(str(path))
-    compiled = core.compile_model(model, 'CPU', config)
-    request = compiled.create_infer_request()
-    shape = model.inputs[0].get_partial_shape()
-    fixed = None if shape.is_dynamic else tuple(shape.to_shape())[2:]
-
-    def run(inputs):
-        return request.infer({0: inputs})[0].copy()
-
-    return Runtime('openvino', precision, fixed, run)
+    request = core.compile_model(str(path), 'CPU',
+                                 config).create_infer_request()
+    return lambda inputs: request.infer({0: inputs})[0].copy()
 
 
 def load_runtime(path: Path,
                  backend: str = 'onnxruntime',
                  precision: str = 'fp32',
                  threads: Optional[int] = None) -> Runtime:
-    """Load the ONNX file (or OpenVINO IR) ``path`` for inference on the
-    CPU.
-
-    Args:
-        threads: Threads for one inference; ``None``: the backend's default
-            (all cores).
+    """The ONNX file (or OpenVINO IR) ``path`` loaded for inference on the
+    CPU, with ``threads`` per inference (``None``: the backend's default).
 
     Raises:
-        ValueError: For a combination :func:`check_backend` refuses, bf16
-            on a CPU without bf16 support, or an IR with ONNX Runtime.
+        ValueError: For a combination :func:`check_backend` or
+            :func:`backend_for` refuses, or bf16 on a CPU without it.
         FileNotFoundError: If ``path`` is not a file.
     """
     check_backend(backend, precision)
-    path = Path(path)
-    if not path.is_file():
+    if not Path(path).is_file():
         raise FileNotFoundError(f'model file not found: {path}')
     backend_for(path, backend)
-    if backend == 'onnxruntime':
-        return _onnxruntime(path, threads)
-    return _openvino(path, precision, threads)
+    run = (_onnxruntime if backend == 'onnxruntime' else _openvino)(
+        path, precision, threads)
+    return lambda inputs: run(np.ascontiguousarray(inputs, np.float32))
