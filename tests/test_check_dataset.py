@@ -132,6 +132,23 @@ def test_missing_split_file_is_named(tmp_path):
     ]
 
 
+def test_listed_image_that_does_not_exist_is_named(tmp_path):
+    root = tmp_path / 'VOC2010'
+    for folder in ('JPEGImages', 'SegmentationClassContext',
+                   'ImageSets/SegmentationContext'):
+        (root / folder).mkdir(parents=True)
+    (root / 'ImageSets/SegmentationContext/train.txt').write_text('ghost\n')
+    dataset = Config.fromfile(str(
+        TINY_PASCAL_CONTEXT_CONFIG)).train_dataloader.dataset
+    dataset.data_root = str(root)
+    report = check_split(['train'], dataset, num_classes=59)
+    ghost = str(root / 'JPEGImages' / 'ghost.jpg')
+    assert report.files['missing_images'] == [ghost]
+    assert report.files['missing_annotations'] == [ghost]
+    assert report.problems() == ['1 listed images that do not exist',
+                                 '1 images without annotation']
+
+
 def _write_cityscapes(root):
     """A Cityscapes layout: leftImg8bit/<split>/<city>/*_leftImg8bit.png and
     gtFine/<split>/<city>/*_gtFine_labelTrainIds.png, with a train image

@@ -220,19 +220,18 @@ def _check_sample(info: dict, pipeline: dict) -> Tuple[Dict[str, str], set]:
     ``pipeline``'s loading transforms."""
     image, annotation = info['img_path'], info.get('seg_map_path')
     results, problems = dict(info, seg_fields=[]), {}
-    if not osp.isfile(image):
+    try:
+        results = pipeline['LoadImageFromFile'](results)
+    except FileNotFoundError:
         problems['missing_images'] = image
-    else:
-        try:
-            results = pipeline['LoadImageFromFile'](results)
-        except UNREADABLE:
-            problems['unreadable'] = image
+    except UNREADABLE:
+        problems['unreadable'] = image
     if annotation is None:
         return problems, set()
-    if not osp.isfile(annotation):
-        return dict(problems, missing_annotations=image), set()
     try:
         labels = pipeline['LoadAnnotations'](results)['gt_seg_map']
+    except FileNotFoundError:
+        return dict(problems, missing_annotations=image), set()
     except UNREADABLE:
         return dict(problems, unreadable=annotation), set()
     if labels.ndim == 3:
