@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmseg.datasets import PascalContextDataset59
-from tiny_broken_dataset import (
+from make_tiny_datasets import (
     BROKEN_CASES, OUT_OF_RANGE_RAW_LABEL, make_tiny_broken_pascal_context)
 from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, tiny_run_config
 

@@ -21,7 +21,7 @@ from mmseg_jpu.datasets.dataset_check import (DatasetNotFoundError,
                                               check_split, label_range,
                                               split_datasets)
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
-from tiny_broken_dataset import OUT_OF_RANGE_RAW_LABEL
+from make_tiny_datasets import OUT_OF_RANGE_RAW_LABEL
 from .conftest import (REPO_ROOT, TINY_ADE20K_CONFIG,
                        TINY_PASCAL_CONTEXT_CONFIG, run_python,
                        tiny_run_config)
@@ -68,15 +68,17 @@ def test_each_broken_case_is_named():
     image = BROKEN / 'JPEGImages'
     annotation = BROKEN / 'SegmentationClassContext'
     missing = _broken_split('missing_annotation')
-    assert missing.missing_annotations == [
+    assert missing.files['missing_annotations'] == [
         str(image / 'missing_annotation.jpg')
     ]
     assert missing.problems() == ['1 images without annotation']
     truncated = _broken_split('truncated_image')
-    assert truncated.unreadable == [str(image / 'truncated_image.jpg')]
+    assert truncated.files['unreadable'] == [
+        str(image / 'truncated_image.jpg')
+    ]
     mismatch = _broken_split('size_mismatch')
     height, width = cv2.imread(str(image / 'size_mismatch.jpg')).shape[:2]
-    assert mismatch.size_mismatches == [
+    assert mismatch.files['size_mismatches'] == [
         f'{annotation}/size_mismatch.png {height // 2}x{width // 2} vs image '
         f'{height}x{width}'
     ]
@@ -128,6 +130,23 @@ def test_missing_split_file_is_named(tmp_path):
     assert report.missing_layout == [
         f'{root}/ImageSets/SegmentationContext/train.txt'
     ]
+
+
+def test_listed_image_that_does_not_exist_is_named(tmp_path):
+    root = tmp_path / 'VOC2010'
+    for folder in ('JPEGImages', 'SegmentationClassContext',
+                   'ImageSets/SegmentationContext'):
+        (root / folder).mkdir(parents=True)
+    (root / 'ImageSets/SegmentationContext/train.txt').write_text('ghost\n')
+    dataset = Config.fromfile(str(
+        TINY_PASCAL_CONTEXT_CONFIG)).train_dataloader.dataset
+    dataset.data_root = str(root)
+    report = check_split(['train'], dataset, num_classes=59)
+    ghost = str(root / 'JPEGImages' / 'ghost.jpg')
+    assert report.files['missing_images'] == [ghost]
+    assert report.files['missing_annotations'] == [ghost]
+    assert report.problems() == ['1 listed images that do not exist',
+                                 '1 images without annotation']
 
 
 def _write_cityscapes(root):

@@ -7,8 +7,8 @@ import pytest
 
 from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
                             PascalContextDataset59)
-from tiny_datasets import (make_tiny_ade20k, make_tiny_cityscapes,
-                           make_tiny_pascal_context)
+from make_tiny_datasets import (make_tiny_ade20k, make_tiny_cityscapes,
+                                make_tiny_pascal_context)
 from .conftest import REPO_ROOT
 
 TINY = REPO_ROOT / 'data' / 'tiny'

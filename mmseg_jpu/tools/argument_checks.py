@@ -1,12 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Argument checks for the command-line tools: argparse ``type=``
-functions that refuse a bad value with a one-line error (argparse prints
-``tool: error: argument --x: <message>`` and exits with status 2).
-
-Use them as ``parser.add_argument('--runs', type=positive_int)``; for a
-check that depends on other arguments, call one after parsing with
-:func:`parse_as`.
-"""
+"""argparse ``type=`` checks that refuse a bad value in one line (argparse
+prints ``tool: error: argument --x: <message>`` and exits with status 2),
+e.g. ``parser.add_argument('--runs', type=positive_int)``; :func:`parse_as`
+applies one after parsing, for checks that depend on other arguments."""
 import argparse
 import tempfile
 from pathlib import Path
@@ -29,59 +25,41 @@ def parse_as(parser: argparse.ArgumentParser, option: str,
         parser.error(f'argument {option}: {error}')
 
 
-def _int_at_least(text: str, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not an integer')
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f'{value} is below {minimum}')
-    return value
+def _number(kind: type, accept: Callable, refusal: str) -> Callable:
+    """A check for a ``kind`` (int or float) that ``accept`` takes,
+    refusing others with ``'<value> <refusal>'``."""
+
+    def check(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            what = 'an integer' if kind is int else 'a number'
+            raise argparse.ArgumentTypeError(f'{text!r} is not {what}')
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f'{value} {refusal}')
+        return value
+
+    return check
 
 
-def positive_int(text: str) -> int:
-    """An int >= 1."""
-    return _int_at_least(text, 1)
-
-
-def non_negative_int(text: str) -> int:
-    """An int >= 0."""
-    return _int_at_least(text, 0)
-
-
-def positive_float(text: str) -> float:
-    """A float > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a number')
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f'{value} is not above 0')
-    return value
-
-
-def fraction(text: str) -> float:
-    """A float from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a number')
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f'{value} is not between 0 and 1')
-    return value
+positive_int = _number(int, lambda value: value >= 1, 'is below 1')
+non_negative_int = _number(int, lambda value: value >= 0, 'is below 0')
+positive_float = _number(float, lambda value: value > 0, 'is not above 0')
+fraction = _number(float, lambda value: 0 <= value <= 1,
+                   'is not between 0 and 1')
 
 
 def device(text: str) -> str:
-    """A torch device that exists on this machine (``cpu``, ``cuda``,
-    ``cuda:1``, ``mps``, ...)."""
+    """A torch device that exists on this machine (``cpu``, ``cuda:1``,
+    ``mps``...)."""
     try:
         parsed = torch.device(text)
     except RuntimeError:
         raise argparse.ArgumentTypeError(
             f'{text!r} is not a device: use cpu, cuda or cuda:N')
+    backend = getattr(torch, parsed.type, None)
     if parsed.type == 'cpu':
         return text
-    backend = getattr(torch, parsed.type, None)
     if not getattr(backend, 'is_available', lambda: False)():
         built = (f' (torch {torch.__version__} is built without CUDA)'
                  if parsed.type == 'cuda' and torch.version.cuda is None else
@@ -108,13 +86,12 @@ def existing_file(text: str) -> Path:
 
 
 def output_file(suffixes: Sequence[str] = ('.png', )) -> Callable[[str], Path]:
-    """A ``type=`` check for a file to write: its suffix is one of
-    ``suffixes`` and its folder exists or can be made, and is writable."""
+    """A ``type=`` check for a file to write, with one of ``suffixes``, in
+    a writable folder (see :func:`output_folder`)."""
 
     def check(text: str) -> Path:
         path = Path(text).expanduser()
-        suffix = path.suffix.lower()
-        wanted = ' or '.join(suffixes)
+        suffix, wanted = path.suffix.lower(), ' or '.join(suffixes)
         if path.is_dir():
             raise argparse.ArgumentTypeError(
                 f'{text} is a folder: give a {wanted} file')
@@ -128,39 +105,30 @@ def output_file(suffixes: Sequence[str] = ('.png', )) -> Callable[[str], Path]:
                                if suffix else 'no file extension') +
                 f': give a {wanted} file, e.g. '
                 f'{path.with_suffix(suffixes[0])}')
-        _check_writable_folder(path.parent)
+        output_folder(str(path.parent))
         return path
 
     return check
 
 
 def output_folder(text: str) -> Path:
-    """A folder to write into: it exists or can be made, and is
-    writable."""
+    """A folder to write into: it, or the folder it would be made in, is a
+    folder this process can create files in (tried, not guessed from the
+    permission bits)."""
     path = Path(text).expanduser()
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(
             f'{text} is a file: give a folder to write into')
-    _check_writable_folder(path)
-    return path
-
-
-def _check_writable_folder(folder: Path) -> None:
-    """Refuse ``folder`` unless it, or the folder it would be made in, is a
-    folder this process can create files in (tried, not guessed from the
-    permission bits)."""
-    existing = folder.absolute()
+    existing = path.absolute()
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
         raise argparse.ArgumentTypeError(
-            f'cannot write into {folder}: {existing} is a file, not a folder')
+            f'cannot write into {text}: {existing} is a file, not a folder')
     try:
         with tempfile.TemporaryFile(dir=existing):
-            pass
+            return path
     except OSError as error:
-        reason = error.strerror or str(error)
         raise argparse.ArgumentTypeError(
-            f'cannot write into {folder}: {existing} is not writable '
-            f'({reason})')
-
+            f'cannot write into {text}: {existing} is not writable '
+            f'({error.strerror or error})')

@@ -1,14 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""The command-line convention of every tool in ``tools/``.
-
-- a config is a file or ``package::path`` (``mmseg::`` or ``mmseg_jpu::``)
-  and ``--cfg-options`` is accepted wherever a config is read
-  (:func:`add_config_arguments`, :func:`load_config_arguments`);
-- one help style (:class:`HelpFormatter`);
-- exit status 2 for usage errors (argparse's ``parser.error``), 1 for
-  failures, each a one-line message naming the tool (:func:`run`), never a
-  traceback for a user's mistake.
-"""
+"""The command-line convention of every tool in ``tools/``: a config is a
+file or ``mmseg::path`` / ``mmseg_jpu::path``, with ``--cfg-options``; one
+help style; exit status 2 for usage errors, 1 for failures, each a one-line
+message, never a traceback for a user's mistake."""
 import argparse
 import sys
 from typing import Callable, Optional, Tuple, Type
@@ -23,8 +17,8 @@ class ToolError(Exception):
 
 
 class CfgOptionsAction(DictAction):
-    """mmengine's ``DictAction``, with a usage error (exit 2) naming the
-    word that is not ``key=value``."""
+    """mmengine's ``DictAction``; a word that is not ``key=value`` is a
+    usage error naming it."""
 
     def __call__(self, parser, namespace, values, option_string=None):
         for word in values or []:
@@ -36,9 +30,8 @@ class CfgOptionsAction(DictAction):
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
                     argparse.RawDescriptionHelpFormatter):
-    """``--help`` keeps the description's paragraphs and says each option's
-    default, except where there is none to say (``None``, an off switch, an
-    empty value): their help text says what happens without them."""
+    """Keeps the description's paragraphs and says each option's default,
+    unless it is ``None``, ``False`` or empty."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
         if action.default is None or action.default is False or (

@@ -20,24 +20,15 @@ CPU_DDP_OPTIONS = [
 ]
 
 
-def launcher(argv) -> str:
-    """The ``--launcher`` given in ``argv`` (mmseg's default: ``none``)."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument('--launcher', default='none')
-    return parser.parse_known_args(argv)[0].launcher
-
-
 def run_mmseg_tool(name: str) -> None:
     """Run mmseg's ``tools/<name>`` as ``__main__`` with this process's
-    arguments.
-
-    On GPUs this is mmseg's tool as it is (nccl). Where ``--launcher
-    pytorch`` starts a process on a machine without CUDA, the gloo process
-    group is created first (the Runner then skips mmengine's CUDA-only
-    ``init_dist``) and :data:`CPU_DDP_OPTIONS` are added to
-    ``--cfg-options``.
-    """
-    chosen = launcher(sys.argv[1:])
+    arguments; where ``--launcher pytorch`` starts a process on a machine
+    without CUDA, create the gloo process group first (the Runner then
+    skips mmengine's CUDA-only ``init_dist``) and add
+    :data:`CPU_DDP_OPTIONS`."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('--launcher', default='none')
+    chosen = parser.parse_known_args()[0].launcher
     if chosen != 'none' and not torch.cuda.is_available():
         if chosen != 'pytorch':
             sys.exit(f'{name}: --launcher {chosen} needs GPUs on this stack; '

@@ -1,20 +1,20 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Read a config the way every tool here reads one: a file, or
-``mmseg::path`` / ``mmseg_jpu::path`` inside an installed package's configs
-(mmengine's ``package::path`` notation, which its ``Config.fromfile``
-accepts in ``_base_`` only), with ``--cfg-options`` merged in."""
+"""Read a config as every tool here reads one: a file, or ``mmseg::path`` /
+``mmseg_jpu::path`` in an installed package's configs (mmengine's notation,
+which its ``Config.fromfile`` accepts in ``_base_`` only), with
+``--cfg-options`` merged in."""
 from pathlib import Path
 from typing import Optional
 
 from mmengine.config import Config
 
-#: packages whose configs ``package::path`` may name, and where both stacks
-#: install them (``<package>/.mim/configs``).
+#: packages whose configs ``package::path`` may name.
 SCOPES = ('mmseg', 'mmseg_jpu')
 
 
 def scope_config_root(scope: str) -> Path:
-    """The folder of the configs that ``scope::`` names."""
+    """The folder of the configs that ``scope::`` names
+    (``<package>/.mim/configs``)."""
     if scope not in SCOPES:
         raise FileNotFoundError(
             f'{scope}:: is not a package with configs: use a file, or one of '
@@ -24,11 +24,8 @@ def scope_config_root(scope: str) -> Path:
 
 
 def config_path(source: str) -> Path:
-    """The file that ``source`` (a path or ``package::path``) names.
-
-    Raises:
-        FileNotFoundError: If there is no such file.
-    """
+    """The file that ``source`` (a path or ``package::path``) names; raises
+    ``FileNotFoundError`` if there is none."""
     scope, separator, relative = str(source).rpartition('::')
     path = (scope_config_root(scope) / relative if separator else
             Path(relative).expanduser())
@@ -42,14 +39,10 @@ def config_path(source: str) -> Path:
 def load_config(source: str,
                 cfg_options: Optional[dict] = None,
                 import_custom_modules: bool = True) -> Config:
-    """The merged config of ``source`` with ``cfg_options`` (the parsed
-    ``--cfg-options``) applied.
-
-    Raises:
-        FileNotFoundError: If there is no such config.
-    """
+    """The config that ``source`` names, with ``cfg_options`` (the parsed
+    ``--cfg-options``) merged; raises ``FileNotFoundError`` if there is
+    none."""
     cfg = Config.fromfile(
         str(config_path(source)), import_custom_modules=import_custom_modules)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    cfg.merge_from_dict(cfg_options or {})
     return cfg

@@ -1,9 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Developer tool: regenerate the OpenMMLab metafiles (``model-index.yml``
-and one ``metafile.yaml`` per config folder) and the results table of each
-config folder's README.md, from the configs and the paper figures in
-``configs/paper_figures.yml``. Run it after adding or renaming a config or
-changing a figure."""
+"""Developer tool: regenerate ``model-index.yml``, each config folder's
+``metafile.yaml`` and the results table of its README.md from the configs
+and ``configs/paper_figures.yml``."""
 import re
 from pathlib import Path
 from typing import Dict, List
@@ -35,8 +33,8 @@ DATASETS = {
     'ADE20KDataset': 'ADE20K',
     'CityscapesDataset': 'Cityscapes',
 }
-#: metric key in paper_figures.yml -> column of the README tables
-METRICS = {'mIoU': 'mIoU', 'mIoU(ms+flip)': 'mIoU (ms+flip)'}
+#: the metrics of paper_figures.yml
+METRICS = ('mIoU', 'mIoU(ms+flip)')
 TABLE_START = ('<!-- results table: made by tools/dev/make_model_index.py '
                'from configs/paper_figures.yml; do not edit by hand -->')
 TABLE_END = '<!-- end of results table -->'
@@ -48,55 +46,37 @@ def paper_figures(repo_root: Path = REPO_ROOT) -> Dict:
         (repo_root / 'configs' / 'paper_figures.yml').read_text())
 
 
-def _backbone(cfg: Config) -> str:
-    backbone = cfg.model.backbone
-    dilated = backbone.get('dilations', (1, 1, 1, 1))[-1] > 1
-    return f'R-{backbone.depth}-D{8 if dilated else 32}'
-
-
-def _results(figures: Dict, dataset: str, paper: str) -> List[dict]:
-    metrics = {key: figures[key] for key in METRICS if key in figures}
-    if not metrics:
-        return []
-    return [
-        dict(
-            Task='Semantic Segmentation',
-            Dataset=dataset,
-            Metrics=metrics,
-            Source=f'{paper} paper (not measured by this project)')
-    ]
-
-
-def _speed(figures: Dict) -> Dict:
-    """The paper's speed, under a key that names its hardware: mim turns
-    mmseg's list form (hardware, backend, batch size, ...) into one
-    74-character key, too wide for ``mim search`` at 80 columns."""
-    if 'fps' not in figures:
-        return {}
-    speed = round(1000 / figures['fps'], 2)
-    return {'inference time on Titan Xp (ms/im)': speed}
-
-
 def model_entry(config: Path, repo_root: Path, figures: Dict) -> dict:
+    """The metafile entry of ``config`` with the paper's ``figures``."""
     collection, _, paper = COLLECTIONS[config.parent.name]
     cfg = Config.fromfile(str(config))
-    dataset = DATASETS[cfg.train_dataloader.dataset.type]
+    model, dataset = cfg.model, DATASETS[cfg.train_dataloader.dataset.type]
     figures = figures.get(config.stem, {})
+    stride = 8 if model.backbone.get('dilations', (1, ))[-1] > 1 else 32
     metadata = {
-        'Backbone': _backbone(cfg),
-        'Neck': (cfg.model.get('neck') or {}).get('type', 'none'),
-        'Head': cfg.model.decode_head.type,
-        'Crop Size': str(tuple(cfg.model.data_preprocessor.size)),
+        'Backbone': f'R-{model.backbone.depth}-D{stride}',
+        'Neck': (model.get('neck') or {}).get('type', 'none'),
+        'Head': model.decode_head.type,
+        'Crop Size': str(tuple(model.data_preprocessor.size)),
         'Lr schd': cfg.train_cfg.max_iters,
         'Training Data': dataset,
-        **_speed(figures),
     }
+    if 'fps' in figures:  # a short key: mim search fits 80 columns
+        metadata['inference time on Titan Xp (ms/im)'] = round(
+            1000 / figures['fps'], 2)
+    metrics = {key: figures[key] for key in METRICS if key in figures}
     return {
         'Name': config.stem,
         'In Collection': collection,
         'Config': config.relative_to(repo_root).as_posix(),
         'Metadata': metadata,
-        'Results': _results(figures, dataset, paper),
+        'Results': [
+            dict(
+                Task='Semantic Segmentation',
+                Dataset=dataset,
+                Metrics=metrics,
+                Source=f'{paper} paper (not measured by this project)')
+        ] if metrics else [],
     }
 
 
@@ -125,27 +105,23 @@ def render(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, width=100)
 
 
-def _cell(value) -> str:
-    return '-' if value is None else str(value)
-
-
 def results_table(meta: dict, figures: Dict) -> str:
     """Markdown table of a folder's models with the paper's figures."""
     lines = [
         '| config | backbone | head | crop | iterations | paper row | '
         'paper mIoU | paper mIoU (ms+flip) | paper FPS (Titan Xp) | ours |',
-        '|---|---|---|---|---|---|---|---|---|---|'
+        '|' + '---|' * 10
     ]
     for model in meta['Models']:
-        paper = figures.get(model['Name'], {})
-        info = model['Metadata']
-        lines.append(
-            f"| [{model['Name']}]({Path(model['Config']).name}) | "
-            f"{info['Backbone']} | {info['Head']} | {info['Crop Size']} | "
-            f"{info['Lr schd']} | {_cell(paper.get('row'))} | "
-            f"{_cell(paper.get('mIoU'))} | "
-            f"{_cell(paper.get('mIoU(ms+flip)'))} | "
-            f"{_cell(paper.get('fps'))} | - |")
+        paper, info = figures.get(model['Name'], {}), model['Metadata']
+        cells = [
+            f"[{model['Name']}]({Path(model['Config']).name})",
+            *(info[key] for key in ('Backbone', 'Head', 'Crop Size',
+                                    'Lr schd')),
+            *(paper.get(key, '-')
+              for key in ('row', 'mIoU', 'mIoU(ms+flip)', 'fps')), '-'
+        ]
+        lines.append('| ' + ' | '.join(map(str, cells)) + ' |')
     return '\n'.join(lines)
 
 
@@ -163,28 +139,26 @@ def with_results_table(readme_text: str, table: str) -> str:
 
 def write_model_index(repo_root: Path = REPO_ROOT) -> List[Path]:
     """Write every folder's ``metafile.yaml`` and results table, and
-    ``model-index.yml``."""
+    ``model-index.yml``; returns the files written."""
     data = paper_figures(repo_root)
-    written, metafiles = [], []
-    for folder_name in COLLECTIONS:
-        folder = repo_root / 'configs' / folder_name
-        meta = metafile(folder, repo_root, data)
-        path = folder / 'metafile.yaml'
-        path.write_text(render(meta))
-        readme = folder / 'README.md'
+    written = []
+    for folder in (repo_root / 'configs' / name for name in COLLECTIONS):
+        meta, readme = metafile(folder, repo_root, data), folder / 'README.md'
+        (folder / 'metafile.yaml').write_text(render(meta))
         readme.write_text(
             with_results_table(readme.read_text(),
                                results_table(meta, data['figures'])))
-        metafiles.append(path)
-        written += [path, readme]
+        written += [folder / 'metafile.yaml', readme]
     index = repo_root / 'model-index.yml'
     index.write_text(
         render({
-            'Import': [p.relative_to(repo_root).as_posix() for p in metafiles]
+            'Import': [
+                path.relative_to(repo_root).as_posix()
+                for path in written[::2]
+            ]
         }))
     return [*written, index]
 
 
 if __name__ == '__main__':
-    for written_path in write_model_index():
-        print(written_path)
+    print('\n'.join(map(str, write_model_index())))

@@ -8,15 +8,12 @@ from mmseg.registry import TRANSFORMS
 class CheckSegMapShape(BaseTransform):
     """Check that the annotation is a label map of its image's size.
 
-    Put it right after ``LoadAnnotations``. mmseg does not compare the two:
-    an annotation of another size is silently rescaled with its image by
-    the train pipeline's ``RandomResize`` (training on misaligned labels)
-    and stops ``IoUMetric`` with a shape error that names no file. This
-    transform raises an error naming both files instead. The annotation is
-    compared with ``ori_shape``, the size of the image as loaded, so it may
-    also follow a ``Resize`` of the image (as in the test pipelines). When
-    no annotation was loaded (mmseg's inference API drops
-    ``LoadAnnotations`` from the test pipeline) there is nothing to check.
+    Put it right after ``LoadAnnotations``: mmseg does not compare the two,
+    so an annotation of another size is silently rescaled by
+    ``RandomResize`` in training and stops ``IoUMetric`` with a shape error
+    that names no file. The annotation is compared with ``ori_shape`` (the
+    image as loaded), so the check may also follow a ``Resize``; without an
+    annotation (mmseg's inference API) there is nothing to check.
 
     Required keys: ``ori_shape``, ``img_path``; ``gt_seg_map`` and
     ``seg_map_path`` when an annotation was loaded.
