@@ -3,11 +3,15 @@
 Runner on the tiny Pascal Context sample: float16 with loss scaling and
 bfloat16 (``AnyDeviceAmpOptimWrapper``) train without NaN and the loss
 falls; the same seed in deterministic mode repeats every loss."""
+import ast
+import inspect
 import math
+import textwrap
 
 import pytest
 import torch
 from mmengine.hooks import Hook
+from mmengine.optim import AmpOptimWrapper
 from mmengine.runner import Runner
 
 from mmseg.registry import OPTIM_WRAPPERS
@@ -100,6 +104,40 @@ def test_unsupported_autocast_dtype_is_named():
                 type='AnyDeviceAmpOptimWrapper',
                 optimizer=optimizer,
                 dtype='float32'))
+
+
+def test_sets_every_attribute_of_the_amp_constructor():
+    # AmpOptimWrapper.__init__ asserts a GPU, so the wrapper calls
+    # OptimWrapper's and sets the attributes itself: an mmengine whose
+    # constructor sets another attribute fails here, not silently in training
+    source = textwrap.dedent(inspect.getsource(AmpOptimWrapper.__init__))
+    assigned = {
+        node.attr
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+        and isinstance(node.value, ast.Name) and node.value.id == 'self'
+    }
+    assert {'loss_scaler', 'cast_dtype'} <= assigned
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    wrapper = OPTIM_WRAPPERS.build(
+        dict(type='AnyDeviceAmpOptimWrapper', optimizer=optimizer))
+    assert assigned <= set(vars(wrapper))
+    assert wrapper.cast_dtype == torch.get_autocast_dtype('cpu')
+
+
+@pytest.mark.parametrize('loss_scale, update', [('dynamic', None),
+                                                (dict(init_scale=8.), None),
+                                                (8., 8.)])
+def test_loss_scale_is_mmengines(loss_scale, update):
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    wrapper = OPTIM_WRAPPERS.build(
+        dict(
+            type='AnyDeviceAmpOptimWrapper',
+            optimizer=optimizer,
+            loss_scale=loss_scale))
+    assert wrapper._scale_update_param == update
+    assert wrapper.loss_scaler.get_scale() == (
+        2.**16 if loss_scale == 'dynamic' else 8.)
 
 
 @pytest.fixture

@@ -1,12 +1,4 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Stop every process of a distributed run together, with one message.
-
-A check that fails on one rank only (its batch holds the bad label, its
-loss is NaN) would otherwise stop that rank alone, while the others wait in
-the next collective until the launcher kills them, and the message would
-reach the failing rank's console only, not the work dir's log (which rank
-0 writes).
-"""
 from typing import Callable, Optional
 
 import torch
@@ -17,12 +9,13 @@ from mmengine.logging import MMLogger
 
 def raise_on_every_rank(check: Callable[[], None],
                         logger: Optional[MMLogger] = None) -> None:
-    """Run ``check`` on this rank; if it raised on any rank, raise the
-    error of the lowest such rank on every rank, after logging its message
-    to ``logger`` (the Runner's: the work dir's log).
+    """Run ``check``; if it raised on any rank, raise the error of the
+    lowest such rank on every rank, after rank 0 logs it to ``logger``.
 
-    Every rank of a distributed run must call it at the same point (it is
-    a collective); a single process just runs ``check``.
+    A check that fails on one rank only would otherwise stop that rank
+    alone, leave the others waiting in the next collective, and miss the
+    work dir's log (which rank 0 writes). Every rank must call it at the
+    same point (it is a collective); a single process just runs ``check``.
     """
     try:
         check()
@@ -32,9 +25,8 @@ def raise_on_every_rank(check: Callable[[], None],
     if is_distributed():
         failed = torch.tensor([float(error is not None)])
         all_reduce(failed)
-        if not failed.item():
-            return
-        error = next(e for e in all_gather_object(error) if e is not None)
+        if failed.item():
+            error = next(e for e in all_gather_object(error) if e is not None)
     if error is None:
         return
     if logger is not None and get_rank() == 0:

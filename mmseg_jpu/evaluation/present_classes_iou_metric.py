@@ -24,8 +24,7 @@ class PresentClassesIoUMetric(IoUMetric):
         present = union > 0
         meta = self.dataset_meta
         self.dataset_meta = dict(
-            meta,
-            classes=[c for c, p in zip(meta['classes'], present) if p])
+            meta, classes=[c for c, p in zip(meta['classes'], present) if p])
         try:
             return super().compute_metrics([
                 (intersect[present], union[present], pred[present],

@@ -1,10 +1,9 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 import os
-from typing import Iterator, Optional, Sequence, Set
+from typing import Iterator, Optional, Sequence
 
 import torch
 from mmengine.hooks import Hook
-from torch.utils.data import Dataset
 
 from mmseg.registry import HOOKS
 from ...datasets.dataset_check import (label_range, labels_outside,
@@ -17,31 +16,21 @@ from .segmentor_check_hook import unwrap_segmentor
 class SegDataCheckHook(Hook):
     """Stop a run on broken segmentation data, naming the files.
 
-    * Before training (for the train and val datasets), validation and
-      testing: every image and annotation the dataset lists must be a
-      non-empty local file. A missing annotation would otherwise stop the
-      run only when its sample is loaded, and an empty image with an OpenCV
-      error that names no file. Paths on other storage backends (``s3://``,
-      ...) are not checked.
-    * Before every train, val and test iteration: the annotation labels
-      must be class indices below the decode head's ``num_classes`` or its
+    * Before training (the train and val datasets), validation and testing:
+      every image and annotation the dataset lists must be a non-empty
+      local file (paths such as ``s3://...`` are not checked).
+    * Before every train, val and test iteration: the labels must be class
+      indices below the decode head's ``num_classes`` or its
       ``ignore_index`` (:func:`~mmseg_jpu.datasets.dataset_check.
-      label_range`, the rule ``tools/check_dataset.py`` applies too). Other
-      values are rejected, not ignored: CrossEntropyLoss would stop with
-      "Target 59 is out of bounds" (a device-side assert on GPUs) and
-      mmseg's ``IoUMetric`` would drop them silently. With
-      ``reduce_zero_label`` the message also gives the raw values on disk
-      (reduced label + 1).
-
-    The plugin's configs register it in ``default_hooks``
-    (``data_check``); add it to your own config with
-    ``default_hooks = dict(data_check=dict(type='SegDataCheckHook'))``.
+      label_range`, the rule of ``tools/check_dataset.py``). Otherwise
+      ``CrossEntropyLoss`` stops with "Target 59 is out of bounds" and
+      ``IoUMetric`` drops them silently.
     """
 
     priority = 'VERY_HIGH'
 
     def __init__(self) -> None:
-        self._checked_datasets: Set[int] = set()
+        self._checked = set()
 
     def before_train(self, runner) -> None:
         self._check_files(runner, runner.train_dataloader.dataset)
@@ -54,52 +43,39 @@ class SegDataCheckHook(Hook):
     def before_test(self, runner) -> None:
         self._check_files(runner, runner.test_dataloader.dataset)
 
-    def before_train_iter(self, runner, batch_idx: int,
-                          data_batch: Optional[dict] = None) -> None:
-        self._check_labels(runner, data_batch)
-
-    def before_val_iter(self, runner, batch_idx: int,
-                        data_batch: Optional[dict] = None) -> None:
-        self._check_labels(runner, data_batch)
-
-    def before_test_iter(self, runner, batch_idx: int,
-                         data_batch: Optional[dict] = None) -> None:
-        self._check_labels(runner, data_batch)
-
-    def _check_files(self, runner, dataset: Dataset) -> None:
-        """Rank 0 checks the files of each dataset once; every rank stops
-        with its message."""
-        leaves = [
-            leaf for leaf in leaf_datasets(dataset)
-            if id(leaf) not in self._checked_datasets
-        ]
-        self._checked_datasets.update(map(id, leaves))
-
-        def check():
-            if runner.rank == 0:
-                for leaf in leaves:
-                    _check_dataset_files(leaf)
-
-        raise_on_every_rank(check, runner.logger)
-
-    @staticmethod
-    def _check_labels(runner, data_batch: Optional[dict]) -> None:
-        """Each rank checks its batch; every rank stops with the message
-        of the first rank whose batch has a label out of range."""
+    def _before_iter(self,
+                     runner,
+                     batch_idx: int,
+                     data_batch: Optional[dict] = None,
+                     mode: str = 'train') -> None:
+        """Each rank checks the labels of its batch."""
         head = unwrap_segmentor(runner.model).decode_head
         samples = _flat((data_batch or {}).get('data_samples', []))
 
         def check():
             for sample in samples:
                 if 'gt_sem_seg' in sample:
-                    _check_label_range(sample, *label_range(head))
+                    _check_labels(sample, *label_range(head))
+
+        raise_on_every_rank(check, runner.logger)
+
+    def _check_files(self, runner, dataset) -> None:
+        """Rank 0 checks the files of each dataset once."""
+        leaves = [
+            d for d in leaf_datasets(dataset) if id(d) not in self._checked
+        ]
+        self._checked.update(map(id, leaves))
+
+        def check():
+            for leaf in leaves if runner.rank == 0 else []:
+                _check_dataset_files(leaf)
 
         raise_on_every_rank(check, runner.logger)
 
 
 def _flat(samples: Sequence) -> Iterator:
-    """The data samples of a batch; a ``--tta`` batch holds a list of
-    augmented samples per image."""
+    """The data samples of a batch (a ``--tta`` batch holds a list of
+    augmented samples per image)."""
     for sample in samples:
         if isinstance(sample, (list, tuple)):
             yield from _flat(sample)
@@ -107,14 +83,14 @@ def _flat(samples: Sequence) -> Iterator:
             yield sample
 
 
-def _check_dataset_files(dataset: Dataset) -> None:
+def _check_dataset_files(dataset) -> None:
     """Raise ``FileNotFoundError`` listing the images and annotations of
-    ``dataset`` that are missing or empty (local paths only)."""
-    infos = (dataset.get_data_info(i) for i in range(len(dataset)))
+    ``dataset`` that are missing or empty."""
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     paths = [
-        str(path) for info in infos
-        for path in (info.get('img_path'), info.get('seg_map_path'))
-        if path and '://' not in str(path)
+        str(info[key]) for info in infos
+        for key in ('img_path', 'seg_map_path')
+        if info.get(key) and '://' not in str(info[key])
     ]
     broken = []
     for path in paths:
@@ -134,10 +110,9 @@ def _check_dataset_files(dataset: Dataset) -> None:
             'the split.')
 
 
-def _check_label_range(sample, num_classes: int, ignore_index: int) -> None:
-    """Raise ``ValueError`` naming the annotation file if a label of the
-    ``SegDataSample`` is neither below ``num_classes`` nor
-    ``ignore_index``."""
+def _check_labels(sample, num_classes: int, ignore_index: int) -> None:
+    """Raise ``ValueError`` naming the annotation if a label of ``sample``
+    is neither a class nor ``ignore_index``."""
     values = labels_outside(
         torch.unique(sample.gt_sem_seg.data).tolist(), num_classes,
         ignore_index)

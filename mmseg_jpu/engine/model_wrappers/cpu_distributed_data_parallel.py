@@ -8,21 +8,17 @@ from mmseg.registry import MODEL_WRAPPERS
 
 @MODEL_WRAPPERS.register_module()
 class CPUDistributedDataParallel(MMDistributedDataParallel):
-    """mmengine's ``MMDistributedDataParallel`` for processes that train on
-    CPUs (the gloo backend).
+    """mmengine's ``MMDistributedDataParallel`` for CPU processes (gloo).
 
-    PyTorch's ``SyncBatchNorm`` works with GPU modules only, so its layers
-    are reverted to ``BatchNorm`` (each process then normalises with the
-    statistics of its own batch), with a one-line notice; everything else is
-    mmengine's wrapper. ``tools/train.py`` and ``tools/test.py`` select it
-    for processes launched with ``--launcher pytorch`` on a machine without
-    CUDA, as ``model_wrapper_cfg=dict(type='mmseg.CPUDistributedDataParallel',
-    device_ids=None)``.
+    PyTorch's ``SyncBatchNorm`` runs on GPUs only, so its layers are
+    reverted to ``BatchNorm`` (statistics per process), with a one-line
+    notice. ``tools/train.py`` and ``tools/test.py`` select it for
+    ``--launcher pytorch`` on a machine without CUDA.
 
     Args:
         module (nn.Module): The model, on the CPU.
-        **kwargs: Passed to ``MMDistributedDataParallel`` (``device_ids``
-            must be None on CPUs).
+        **kwargs: ``MMDistributedDataParallel``'s arguments
+            (``device_ids=None`` on CPUs).
     """
 
     def __init__(self, module, **kwargs) -> None:
