@@ -16,8 +16,8 @@ from mmseg_jpu.deploy.inference_network import SegmentationLogits
 from mmseg_jpu.tools.benchmark import inference_options
 from mmseg_jpu.tools.benchmark.inference_options import (
     calibration_images, compute_dtype, is_runtime, parse_option, prepare)
-from mmseg_jpu.tools.benchmark.model_benchmark import add_ratios
-from mmseg_jpu.tools.benchmark.peak_memory import measure_in_subprocess
+from mmseg_jpu.tools.benchmark.model_benchmark import (add_ratios,
+                                                       measure_in_subprocess)
 from mmseg_jpu.tools.benchmark.report import markdown, targets
 from mmseg_jpu.tools.benchmark.segmentor_builder import (
     build_segmentor, calibrate_batchnorm, image_inputs)

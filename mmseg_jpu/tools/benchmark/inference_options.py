@@ -1,15 +1,11 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """How the benchmark runs a model: ``fp32`` (the plain eager model), eager
-options that combine with ``+`` (``bn_fold``: mmcv's ``fuse_conv_bn``;
-``channels_last`` memory layout; ``bf16``/``fp16`` autocast;
-``torch.compile``), and the exported ONNX file run by a deployment runtime
-(``onnxruntime``; ``openvino``, fp32; ``openvino_bf16``, OpenVINO's bf16
-precision hint; ``openvino_int8``, the file quantised to int8 by NNCF,
-calibrated on :func:`calibration_images`), which stand alone."""
-import contextlib
+options joined with ``+`` (``bn_fold``: mmcv's ``fuse_conv_bn``,
+``channels_last``, ``bf16``/``fp16`` autocast, ``compile``), or a runtime of
+``mmseg_jpu.deploy`` running the exported ONNX file, which stands alone."""
 import copy
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -22,17 +18,17 @@ from mmseg_jpu.utils.package_files import DEMO_IMAGE, MIM_ROOT
 
 PLAIN = 'fp32'
 EAGER_OPTIONS = ('bn_fold', 'channels_last', 'bf16', 'fp16', 'compile')
-AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
-#: runtime option -> (backend, precision) of mmseg_jpu.deploy.load_runtime
+AUTOCAST_DTYPES = {'bf16': 'bfloat16', 'fp16': 'float16'}
+#: runtime option -> (backend, precision) of ``load_runtime``, dtype
 RUNTIMES = {
-    'onnxruntime': ('onnxruntime', 'fp32'),
-    'openvino': ('openvino', 'fp32'),
-    'openvino_bf16': ('openvino', 'bf16'),
-    'openvino_int8': ('openvino', 'fp32'),  # the IR's int8 layers run int8
+    'onnxruntime': ('onnxruntime', 'fp32', 'float32'),
+    'openvino': ('openvino', 'fp32', 'float32'),
+    'openvino_bf16': ('openvino', 'bf16', 'bfloat16'),
+    'openvino_int8': ('openvino', 'fp32', 'int8'),  # its int8 layers
 }
 INT8 = 'openvino_int8'
 CPU_DEFAULTS = (PLAIN, 'bn_fold+channels_last', 'bf16', 'onnxruntime',
-                'openvino', 'openvino_bf16', 'openvino_int8')
+                'openvino', 'openvino_bf16', INT8)
 CUDA_DEFAULTS = (PLAIN, 'bn_fold', 'channels_last', 'bf16', 'fp16',
                  'compile', 'bn_fold+channels_last+fp16+compile')
 
@@ -44,9 +40,7 @@ def parse_option(option: str) -> List[str]:
         ValueError: For an unknown part, both bf16 and fp16, or a runtime
             combined with anything.
     """
-    if option == PLAIN:
-        return []
-    parts = option.split('+')
+    parts = [] if option == PLAIN else option.split('+')
     runtimes = [p for p in parts if p in RUNTIMES]
     if runtimes and len(parts) > 1:
         raise ValueError(f'{option!r}: {runtimes[0]} runs the exported file '
@@ -69,39 +63,43 @@ def is_runtime(option: str) -> bool:
 
 def compute_dtype(option: str) -> str:
     """The dtype the convolutions run in under ``option``."""
-    if option == INT8:
-        return 'int8'
     if is_runtime(option):
-        return 'bfloat16' if RUNTIMES[option][1] == 'bf16' else 'float32'
-    dtypes = [AUTOCAST_DTYPES[p] for p in parse_option(option)
-              if p in AUTOCAST_DTYPES]
-    return str(dtypes[0] if dtypes else torch.float32).replace('torch.', '')
+        return RUNTIMES[option][2]
+    return next((AUTOCAST_DTYPES[p] for p in parse_option(option)
+                 if p in AUTOCAST_DTYPES), 'float32')
 
 
 def openvino_capabilities() -> List[str]:
-    """OpenVINO's ``OPTIMIZATION_CAPABILITIES`` of this CPU (``BF16`` among
-    them where it has AVX-512 BF16 or AMX)."""
-    openvino = import_deploy_package('openvino')
-    return list(openvino.Core().get_property('CPU',
-                                             'OPTIMIZATION_CAPABILITIES'))
+    """OpenVINO's ``OPTIMIZATION_CAPABILITIES`` of this CPU."""
+    core = import_deploy_package('openvino').Core()
+    return list(core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES'))
 
 
 def unavailable(option: str) -> Optional[str]:
     """Why this machine cannot run ``option``, or ``None`` if it can."""
     if not is_runtime(option):
         return None
-    backend, precision = RUNTIMES[option]
-    packages = [backend, 'nncf'] if option == INT8 else [backend]
+    backend, precision, _ = RUNTIMES[option]
     try:
-        for package in packages:
+        for package in [backend] + (['nncf'] if option == INT8 else []):
             import_deploy_package(package)
     except ModuleNotFoundError as error:
         return str(error)
     capabilities = openvino_capabilities() if precision == 'bf16' else []
-    if precision != 'bf16' or 'BF16' in capabilities:
-        return None
-    return ('OpenVINO cannot run bf16 on this CPU (it needs AVX-512 BF16 or '
-            f'AMX; its capabilities: {", ".join(capabilities)})')
+    if precision == 'bf16' and 'BF16' not in capabilities:
+        return ('OpenVINO cannot run bf16 on this CPU (it needs AVX-512 BF16 '
+                f'or AMX; its capabilities: {", ".join(capabilities)})')
+    return None
+
+
+def choose(options: Sequence[str],
+           device: torch.device) -> Tuple[List[str], Dict[str, str]]:
+    """``fp32`` and ``options`` (default: the device's defaults) that this
+    machine can run, and why it cannot run the others."""
+    defaults = CUDA_DEFAULTS if device.type == 'cuda' else CPU_DEFAULTS
+    reasons = {o: unavailable(o) for o in [PLAIN, *(options or defaults)]}
+    return ([o for o, reason in reasons.items() if not reason],
+            {o: reason for o, reason in reasons.items() if reason})
 
 
 def calibration_images() -> List[Path]:
@@ -122,13 +120,13 @@ def _eager(model: nn.Module, parts: List[str],
     if 'channels_last' in parts:
         memory_format = torch.channels_last
         model = model.to(memory_format=memory_format)
-    dtypes = [AUTOCAST_DTYPES[p] for p in parts if p in AUTOCAST_DTYPES]
     forward = torch.compile(model) if 'compile' in parts else model
+    dtype = next((getattr(torch, AUTOCAST_DTYPES[p]) for p in parts
+                  if p in AUTOCAST_DTYPES), None)
 
     def run(inputs: Tensor) -> Tensor:
-        autocast = (torch.autocast(device.type, dtype=dtypes[0])
-                    if dtypes else contextlib.nullcontext())
-        with torch.no_grad(), autocast:
+        with torch.no_grad(), torch.autocast(
+                device.type, dtype=dtype, enabled=dtype is not None):
             return forward(
                 inputs.contiguous(memory_format=memory_format)).float()
 
@@ -141,8 +139,9 @@ def prepare(model: nn.Module,
             onnx_file: Optional[Path] = None,
             threads: Optional[int] = None,
             calibration: Sequence[Tensor] = ()) -> Callable[[Tensor], Tensor]:
-    """A callable ``inputs -> float32 logits`` running ``model`` (in eval
-    mode; options that change it change a copy) with ``option``.
+    """A callable ``(N, 3, H, W) -> (N, K, H, W) float32 logits`` running
+    ``model`` (in eval mode; options that change it change a copy) with
+    ``option``.
 
     Args:
         onnx_file: The model exported to ONNX (runtime options only).
@@ -157,5 +156,5 @@ def prepare(model: nn.Module,
         onnx_file = quantize_onnx(
             onnx_file, [inputs.cpu().numpy() for inputs in calibration],
             Path(onnx_file).with_suffix('.int8.xml'))
-    runtime = load_runtime(onnx_file, *RUNTIMES[option], threads)
+    runtime = load_runtime(onnx_file, *RUNTIMES[option][:2], threads)
     return lambda inputs: torch.from_numpy(runtime(inputs.cpu().numpy()))

@@ -1,23 +1,21 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Measure the suite's models: latency and FPS per inference option (all
-models and options of one head and depth timed interleaved), the output
-differences the options cause on noise and on a real photograph, time per
+"""Measure the suite's models (:func:`run_benchmark`): latency and FPS per
+inference option, the output differences the options cause, time per
 component, GFLOPs, parameters, peak memory, the time of one training step,
-and the ratios against each model's dilated baseline
-(:func:`run_benchmark`)."""
+and the ratios against each model's baseline."""
 import functools
-import itertools
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, Hashable, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.analysis import get_model_complexity_info
-from mmengine.optim import build_optim_wrapper
+from mmengine.analysis import FlopAnalyzer, parameter_count
 from mmengine.utils import ProgressBar
 
 from mmseg_jpu.deploy.inference_network import SegmentationLogits
@@ -25,186 +23,213 @@ from mmseg_jpu.deploy.onnx_export import compare, export_onnx
 from mmseg_jpu.utils.quiet_logging import quiet_logging
 from .inference_options import (INT8, calibration_images, compute_dtype,
                                 is_runtime, prepare)
-from .peak_memory import measure_in_subprocess
 from .segmentor_builder import (build_segmentor, calibrate_batchnorm,
-                                image_inputs, training_batch)
+                                image_inputs, train_step)
 from .suite import Entry
-from .timing import latency_summary, time_interleaved
 
 #: figures compared with the baseline: record key -> ratio key
-RATIOS = {
-    'fps': 'speedup',
-    'gflops': 'gflops_ratio',
-    'params_m': 'params_ratio',
-    'inference_mem_mib': 'inference_mem_ratio',
-    'training_mem_mib': 'training_mem_ratio',
-    'train_steps_per_s': 'train_speedup',
-}
+RATIOS = dict(fps='speedup', gflops='gflops_ratio', params_m='params_ratio',
+              inference_mem_mib='inference_mem_ratio',
+              training_mem_mib='training_mem_ratio',
+              train_steps_per_s='train_speedup')
 
 
-def complexity(model: nn.Module, size: Tuple[int, int],
-               device: torch.device) -> Dict[str, float]:
-    """GFLOPs of the segmentor's tensor forward (backbone, neck, decode
-    head; mmengine counts one multiply-add as one FLOP, as mmseg's tables
-    do) for one ``size`` image, and millions of parameters of the inference
-    network (the auxiliary head, used only in training, is left out)."""
-    inputs = torch.randn(1, 3, *size, device=device)
-    with torch.no_grad():
-        info = get_model_complexity_info(
-            model, inputs=(inputs, ), show_table=False, show_arch=False)
-    auxiliary = getattr(model, 'auxiliary_head', None) or nn.Module()
-    params = sum(p.numel() for p in model.parameters()) - sum(
-        p.numel() for p in auxiliary.parameters())
-    return dict(gflops=info['flops'] / 1e9, params_m=params / 1e6)
+def _synchronize(device: torch.device) -> None:
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
 
 
-def _component_times(model: nn.Module, inputs: torch.Tensor, args,
-                     progress: ProgressBar) -> Dict[str, float]:
-    """Median milliseconds spent in the backbone, the neck and the decode
-    head (fp32 eager), each timed on the previous part's output."""
-    with torch.no_grad():
-        features = model.backbone(inputs)
-        neck_out = model.neck(features) if model.with_neck else features
-    parts = dict(backbone=(model.backbone, inputs),
-                 head=(model.decode_head, neck_out))
-    if model.with_neck:
-        parts['neck'] = (model.neck, features)
+def time_interleaved(functions: Dict[Hashable, Callable], device: torch.device,
+                     runs: int, warmup: int,
+                     progress: ProgressBar) -> Dict[Hashable, List[float]]:
+    """Seconds of ``runs`` calls of each function after ``warmup`` untimed
+    ones, called round-robin (odd rounds in reverse order) so that machine
+    drift affects all alike; ``progress`` counts every call."""
+    times = {name: [] for name in functions}
+    for round_ in range(-warmup, runs):
+        for name in list(functions)[::-1 if round_ % 2 else 1]:
+            _synchronize(device)
+            start = time.perf_counter()
+            functions[name]()
+            _synchronize(device)
+            if round_ >= 0:
+                times[name].append(time.perf_counter() - start)
+            progress.update()
+    return times
+
+
+def latency_summary(seconds: List[float], batch: int) -> Dict[str, float]:
+    """Median and spread (milliseconds) and FPS of timed runs."""
+    ms = sorted(s * 1000 for s in seconds)
+    quartiles = statistics.quantiles(ms, n=4) if len(ms) > 1 else ms * 3
+    median = statistics.median(ms)
+    return dict(latency_ms_median=median, latency_ms_min=ms[0],
+                latency_ms_max=ms[-1], runs=len(ms),
+                latency_ms_iqr=quartiles[2] - quartiles[0],
+                fps=batch / (median / 1000))
+
+
+def _status_kib(field: str) -> int:
+    lines = Path('/proc/self/status').read_text().splitlines()
+    return next(int(line.split()[1]) for line in lines
+                if line.startswith(field + ':'))
+
+
+def peak_memory(config: Path, overrides: Dict, mode: str,
+                size: Tuple[int, int], batch: int, device: torch.device,
+                threads: int) -> float:
+    """Peak memory (MiB) of one ``inference`` forward or ``training`` step
+    of ``config``'s model: on CUDA the peak allocated by PyTorch (weights
+    included), on CPU how far the peak resident memory (VmHWM) rose above
+    the resident memory before."""
+    torch.set_num_threads(threads)
+    quiet_logging()
+    cfg, model = build_segmentor(config, overrides, device)
+    if mode == 'inference':
+        inputs = torch.randn(batch, 3, *size, device=device)
+        step = torch.no_grad()(functools.partial(
+            SegmentationLogits(model.eval()), inputs))
     else:
-        progress.update(args.runs + args.warmup)
+        step = train_step(cfg, model, size, batch)
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
+        step()
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    before = _status_kib('VmRSS')
+    Path('/proc/self/clear_refs').write_text('5')  # peak := current RSS
+    step()
+    return (_status_kib('VmHWM') - before) / 1024
+
+
+def measure_in_subprocess(*args, **kwargs) -> float:
+    """:func:`peak_memory` of these arguments in a fresh Python process, so
+    that earlier models and allocator caches cannot hide or inflate it."""
+    context = multiprocessing.get_context('spawn')
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(peak_memory, *args, **kwargs).result()
+
+
+def _fixed_figures(entry: Entry, model: nn.Module, image: torch.Tensor,
+                   args, progress: ProgressBar) -> Dict:
+    """What the record of ``entry`` says whatever the option: the model,
+    its GFLOPs (one multiply-add is one FLOP, as in mmseg's tables),
+    parameters (the auxiliary head left out), peak memory, and median
+    milliseconds in the backbone, neck and decode head (fp32 eager, each
+    timed on the previous part's output)."""
+    with torch.no_grad():
+        flops = FlopAnalyzer(model, (image[:1], )).total()
+        features = model.backbone(image)
+        neck_out = model.neck(features) if model.with_neck else features
+    params = parameter_count(model)
+    parts = dict(backbone=(model.backbone, image),
+                 neck=(model.neck, features) if model.with_neck else None,
+                 head=(model.decode_head, neck_out))
     times = time_interleaved(
-        {name: torch.no_grad()(functools.partial(module, x))
-         for name, (module, x) in parts.items()},
+        {name: torch.no_grad()(functools.partial(*part))
+         for name, part in parts.items() if part},
         torch.device(args.device), args.runs, args.warmup, progress)
-    return {f'{name}_ms': latency_summary(times[name], 1)['latency_ms_median']
-            if name in times else 0.0 for name in ('backbone', 'neck', 'head')}
-
-
-def _build(entry: Entry, args, progress: ProgressBar) -> Tuple:
-    """The config, the calibrated eval-mode model, its inputs (``noise``,
-    ``image``) and its figures that do not depend on the option."""
-    device = torch.device(args.device)
-    torch.manual_seed(0)
-    cfg, model = build_segmentor(entry.config, entry.overrides, device)
-    inputs = dict(
-        noise=torch.randn(args.batch, 3, *args.size, device=device),
-        image=image_inputs(model, args.image, args.batch, args.size))
-    calibrate_batchnorm(model,
-                        torch.cat([inputs['image'][:1], inputs['noise'][:1]]))
-    figures = complexity(model, args.size, device)
-    figures.update(_component_times(model, inputs['image'], args, progress))
-    if not args.no_memory:
-        for mode, size, batch in (('inference', args.size, args.batch),
-                                  ('training', args.train_crop,
-                                   args.train_batch)):
-            figures[f'{mode}_mem_mib'] = measure_in_subprocess(
-                entry.config, entry.overrides, mode, tuple(size), batch,
-                device, args.threads)
-    return cfg, model, inputs, figures
+    if not model.with_neck:
+        progress.update(args.runs + args.warmup)
+    figures = dict(
+        model=entry.model, head=entry.head, depth=entry.depth,
+        variant=entry.variant, description=entry.description,
+        baseline=entry.baseline, config=entry.config.name,
+        overrides=entry.overrides, gflops=flops / 1e9,
+        params_m=(params[''] - params.get('auxiliary_head', 0)) / 1e6,
+        **{f'{name}_ms': statistics.median(times.get(name, [0])) * 1000
+           for name in parts})
+    memory = (('inference', args.size, args.batch),
+              ('training', args.train_crop, args.train_batch))
+    for mode, size, batch in () if args.no_memory else memory:
+        figures[f'{mode}_mem_mib'] = measure_in_subprocess(
+            entry.config, entry.overrides, mode, tuple(size), batch,
+            torch.device(args.device), args.threads)
+    return figures
 
 
 def _quality(run: Callable, inputs: Dict, references: Dict) -> Dict:
-    """How far ``run``'s outputs are from the fp32 eager ones: on noise
+    """How far ``run``'s outputs are from the fp32 eager ones on noise
     (``max_abs_diff``, ``max_rel_diff``, ``argmax_agreement``) and on the
-    photograph (the same keys prefixed with ``image_``), and how long the
-    first call took (``first_call_s``: compiling, for torch.compile)."""
+    photograph (the same, prefixed ``image_``), and the time of the first
+    call (``first_call_s``: compiling, for torch.compile)."""
     start = time.perf_counter()
-    image = run(inputs['image'])
+    outputs = dict(image=run(inputs['image']))
     figures = dict(first_call_s=time.perf_counter() - start)
-    for prefix, output, reference in (
-            ('', run(inputs['noise']), references['noise']),
-            ('image_', image, references['image'])):
-        differences = compare(output.cpu().numpy(), reference.cpu().numpy())
+    outputs['noise'] = run(inputs['noise'])
+    for name, prefix in (('noise', ''), ('image', 'image_')):
+        differences = compare(outputs[name].cpu().numpy(),
+                              references[name].cpu().numpy())
         figures.update({prefix + k: v for k, v in differences.items()})
     return figures
 
 
-def _train_step_times(entries: Sequence[Entry], built: Dict, args,
-                      progress: ProgressBar) -> Dict[str, Dict]:
-    """Seconds of one ``train_step`` (forward, losses, backward, the
-    config's optimizer step) per variant, timed interleaved after one
-    untimed step, on a random batch of ``train_batch`` crops of
-    ``train_crop``. The models' weights change: this runs last."""
-    functions = {}
-    for entry in entries:
-        cfg, model = built[entry.variant][:2]
-        model.train()
-        model.data_preprocessor.size = tuple(args.train_crop)
-        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-        data = training_batch(args.train_crop, args.train_batch,
-                              model.decode_head.num_classes)
-        functions[entry.variant] = functools.partial(
-            model.train_step, data, optim_wrapper)
-    times = time_interleaved(functions, torch.device(args.device),
-                             args.train_runs, 1, progress)
-    result = {}
-    for variant, seconds in times.items():
-        median = statistics.median(seconds)
-        result[variant] = dict(
-            train_step_s_median=median, train_step_s_min=min(seconds),
-            train_step_s_max=max(seconds), train_steps_per_s=1 / median)
-    return result
-
-
 def benchmark_group(entries: Sequence[Entry], args,
                     progress: ProgressBar) -> List[Dict]:
-    """Records for ``entries`` (one head and depth; baselines included), one
-    per (entry, option)."""
+    """Records of ``entries`` (one head and depth, baselines included), one
+    per (entry, option): all are timed interleaved, then the training steps
+    (which change the weights)."""
     device = torch.device(args.device)
-    built, runners, quality, exports = {}, {}, {}, {}
+    records, runners, steps = {}, {}, {}
     with tempfile.TemporaryDirectory(prefix='mmseg_jpu_benchmark_') as tmp:
         for entry in entries:
-            cfg, model, inputs, figures = _build(entry, args, progress)
-            built[entry.variant] = (cfg, model, figures)
+            torch.manual_seed(0)
+            cfg, model = build_segmentor(entry.config, entry.overrides, device)
+            inputs = dict(
+                noise=torch.randn(args.batch, 3, *args.size, device=device),
+                image=image_inputs(model, args.image, args.batch, args.size))
+            calibrate_batchnorm(
+                model, torch.cat([inputs['image'][:1], inputs['noise'][:1]]))
+            figures = _fixed_figures(entry, model, inputs['image'], args,
+                                     progress)
             logits = SegmentationLogits(model).eval()
             with torch.no_grad():
                 references = {k: logits(v) for k, v in inputs.items()}
-            onnx_file = None
+            onnx_file, export = None, {}
             if any(map(is_runtime, args.options)):  # as export_onnx.py does
-                export = export_onnx(logits, Path(
-                    tmp, f'{entry.model}_{entry.variant}.onnx'), args.size)
-                onnx_file = export.path
-                exports[entry.variant] = dict(
-                    onnx_dynamic=export.dynamic,
-                    onnx_fixed_size_reason=export.fixed_size_reason,
-                    onnx_export_max_rel_diff=export.max_rel_diff)
+                result = export_onnx(
+                    logits, Path(tmp, f'{entry.variant}.onnx'), args.size)
+                onnx_file, export = result.path, dict(
+                    onnx_dynamic=result.dynamic,
+                    onnx_fixed_size_reason=result.fixed_size_reason,
+                    onnx_export_max_rel_diff=result.max_rel_diff)
             calibration = [image_inputs(model, image, 1, args.size)
                            for image in calibration_images()
                            if INT8 in args.options]
             for option in args.options:
                 run = prepare(logits, option, device, onnx_file, args.threads,
                               calibration)
-                quality[(entry.variant, option)] = _quality(
-                    run, inputs, references)
-                runners[(entry.variant, option)] = functools.partial(
+                records[entry.variant, option] = dict(
+                    figures, option=option, dtype=compute_dtype(option),
+                    **(export if is_runtime(option) else {}),
+                    **_quality(run, inputs, references))
+                runners[entry.variant, option] = functools.partial(
                     run, inputs['image'])
+            steps[entry.variant] = (cfg, model)
         times = time_interleaved(runners, device, args.runs, args.warmup,
                                  progress)
         runners.clear()  # frees the runtimes before training
-    training = (_train_step_times(entries, built, args, progress)
-                if args.train_runs else {})
-    records = []
-    for entry, option in itertools.product(entries, args.options):
-        records.append(dict(
-            model=entry.model, head=entry.head, depth=entry.depth,
-            variant=entry.variant, description=entry.description,
-            baseline=entry.baseline, option=option,
-            dtype=compute_dtype(option), config=entry.config.name,
-            overrides=entry.overrides, **built[entry.variant][2],
-            **training.get(entry.variant, {}),
-            **(exports.get(entry.variant, {}) if is_runtime(option) else {}),
-            **quality[(entry.variant, option)],
-            **latency_summary(times[(entry.variant, option)], args.batch)))
-    return add_ratios(records)
+    train_times = time_interleaved(
+        {variant: train_step(cfg, model, args.train_crop, args.train_batch)
+         for variant, (cfg, model) in steps.items()},
+        device, args.train_runs, 1, progress) if args.train_runs else {}
+    for (variant, option), record in records.items():
+        record.update(latency_summary(times[variant, option], args.batch))
+        if variant in train_times:
+            seconds = train_times[variant]
+            record.update(
+                train_step_s_median=statistics.median(seconds),
+                train_step_s_min=min(seconds), train_step_s_max=max(seconds),
+                train_steps_per_s=1 / statistics.median(seconds))
+    return list(records.values())
 
 
 def add_ratios(records: List[Dict]) -> List[Dict]:
-    """Add ``figure / baseline figure`` (same model and option) for FPS
-    (``speedup``), GFLOPs, parameters, memory and training steps per second
-    (``train_speedup``); ``None`` without a baseline or the figure."""
+    """Add ``figure / baseline figure`` (same model and option) for each of
+    :data:`RATIOS`; ``None`` without a baseline or the figure."""
     index = {(r['model'], r['variant'], r['option']): r for r in records}
     for record in records:
-        base = index.get((record['model'], record['baseline'],
-                          record['option']), {})
+        base = index.get(
+            (record['model'], record['baseline'], record['option']), {})
         for key, ratio in RATIOS.items():
             record[ratio] = (record[key] / base[key]
                              if key in record and key in base else None)
@@ -212,20 +237,18 @@ def add_ratios(records: List[Dict]) -> List[Dict]:
 
 
 def run_benchmark(args, entries: Sequence[Entry]) -> List[Dict]:
-    """Records of ``entries``, measured group by group (one head and depth:
-    a model and its baselines), with mmengine's progress bar on stderr."""
+    """Records of ``entries``, measured group by group (one head and depth),
+    with mmengine's progress bar on stderr."""
     torch.set_num_threads(args.threads)
     quiet_logging()
     groups: Dict[str, List[Entry]] = {}
     for entry in entries:
         groups.setdefault(entry.model, []).append(entry)
-    calls = args.runs + args.warmup
     progress = ProgressBar(
-        len(entries) * ((3 + len(args.options)) * calls +
+        len(entries) * ((3 + len(args.options)) * (args.runs + args.warmup) +
                         (args.train_runs and args.train_runs + 1)),
         file=sys.stderr)
-    records = []
-    for group in groups.values():
-        records += benchmark_group(group, args, progress)
+    records = [r for group in groups.values()
+               for r in benchmark_group(group, args, progress)]
     sys.stderr.write('\n')
-    return records
+    return add_ratios(records)
