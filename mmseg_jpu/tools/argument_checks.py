@@ -105,7 +105,7 @@ def output_file(suffixes: Sequence[str] = ('.png', )) -> Callable[[str], Path]:
                                if suffix else 'no file extension') +
                 f': give a {wanted} file, e.g. '
                 f'{path.with_suffix(suffixes[0])}')
-        output_folder(str(path.parent))
+        _check_writable(path.parent)
         return path
 
     return check
@@ -119,16 +119,21 @@ def output_folder(text: str) -> Path:
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(
             f'{text} is a file: give a folder to write into')
-    existing = path.absolute()
+    _check_writable(path)
+    return path
+
+
+def _check_writable(folder: Path) -> None:
+    existing = folder.absolute()
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
         raise argparse.ArgumentTypeError(
-            f'cannot write into {text}: {existing} is a file, not a folder')
+            f'cannot write into {folder}: {existing} is a file, not a folder')
     try:
         with tempfile.TemporaryFile(dir=existing):
-            return path
+            pass
     except OSError as error:
         raise argparse.ArgumentTypeError(
-            f'cannot write into {text}: {existing} is not writable '
+            f'cannot write into {folder}: {existing} is not writable '
             f'({error.strerror or error})')
