@@ -10,7 +10,7 @@ from mmengine.config import ConfigDict
 from mmseg.registry import MODELS
 from mmseg_jpu.tools.jpuify import JpuifyError, jpuify, jpuify_model
 from mmseg_jpu.tools.jpuify.levels import build_model
-from mmseg_jpu.tools.jpuify.mmseg_jpu_neck import mmseg_jpu_weights
+from mmseg_jpu.tools.jpuify.checkpoint import mmseg_jpu_weights
 from mmseg_jpu.utils.config_loading import load_config
 
 PSPNET = 'pspnet/pspnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'

@@ -5,10 +5,8 @@ JointPyramidUpsampling, every head reading what it read before (the deepest
 feature now being the JPU's). With --checkpoint, also write the source
 model's trained weights carried over, beside OUT_CONFIG, and name them in
 its load_from. Prints what changed."""
-import os
-from pathlib import Path
-
 from mmseg_jpu.checkpoint import CheckpointLoadError
+from mmseg_jpu.tools.argument_checks import existing_file, output_file
 from mmseg_jpu.tools.cli import (ToolError, add_config_arguments, run,
                                  tool_parser)
 from mmseg_jpu.tools.jpuify import OUTPUT_STRIDES, JpuifyError, jpuify
@@ -21,12 +19,12 @@ def parse_args():
     add_config_arguments(parser, 'src_config')
     parser.add_argument(
         'out_config',
-        type=Path,
+        type=output_file(('.py', )),
         help='converted config to write (.py); with --checkpoint the '
         'converted checkpoint is written beside it as <name>.pth')
     parser.add_argument(
         '--checkpoint',
-        type=Path,
+        type=existing_file,
         help='checkpoint trained with SRC_CONFIG: its backbone and heads are '
         'carried over, the new JPU neck is freshly initialised (without it: '
         'write the config only)')
@@ -54,36 +52,16 @@ def parse_args():
         action='store_true',
         help="also print mmengine's log (the new modules' initialisation)")
     args = parser.parse_args()
-    check_args(parser, args)
-    return args
-
-
-def check_args(parser, args) -> None:
-    """Refuse bad arguments with one line (exit status 2)."""
     try:
         source = config_path(args.src_config)
     except FileNotFoundError as error:
         parser.error(f'argument src_config: {error}')
-    out = args.out_config
-    if out.suffix != '.py':
-        parser.error(f'argument out_config: {out} must end with .py')
-    if out.is_dir():
-        parser.error(f'argument out_config: {out} is a folder')
-    if out.resolve() == source.resolve():
+    if args.out_config.resolve() == source.resolve():
         parser.error('argument out_config: would overwrite src_config')
-    existing = next(p for p in [out.parent, *out.parent.parents]
-                    if p.exists())
-    if not existing.is_dir():
-        parser.error(f'argument out_config: {existing} is a file, not a '
-                     'folder')
-    if not os.access(existing, os.W_OK | os.X_OK):
-        parser.error(f'argument out_config: cannot write in {existing}')
-    if args.checkpoint is not None and not args.checkpoint.is_file():
-        parser.error(f'argument --checkpoint: no such file: '
-                     f'{args.checkpoint}')
     if args.flops and min(args.flops) < 32:
         parser.error(f'argument --flops: {args.flops[0]}x{args.flops[1]} is '
                      'too small (at least 32x32)')
+    return args
 
 
 def main():
@@ -92,9 +70,8 @@ def main():
         quiet_logging()
     try:
         result = jpuify(args.src_config, args.out_config, args.checkpoint,
-                        args.output_stride,
-                        tuple(args.flops) if args.flops else None,
-                        args.cfg_options, args.seed)
+                        args.output_stride, args.flops, args.cfg_options,
+                        args.seed)
     except (JpuifyError, CheckpointLoadError, OSError) as error:
         raise ToolError(' '.join(str(error).split())) from error
     print(f'{args.src_config} -> {result.config}')

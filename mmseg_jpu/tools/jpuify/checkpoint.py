@@ -2,59 +2,35 @@
 """Carry a trained checkpoint of the source model over to the converted one.
 
 Dilation does not change a layer's parameters, so every tensor of the
-backbone and of the heads keeps its meaning and is carried unchanged (the
-stride-32 backbones have the keys of mmseg's dilated classes). Freshly
-initialised are the new ``JointPyramidUpsampling`` (unless the source had
-mmseg's own ``JPU`` fusing the same levels: its tensors are then re-keyed
-and re-ordered by :mod:`.mmseg_jpu_neck`) and a head whose input channels
-changed (OCRNet's first head, moved to the JPU feature).
-
-The checkpoint is read with ``torch.load(weights_only=True)`` and must fit
-the source config exactly (keys and shapes); the written one holds the whole
-converted model, so mmseg's ``tools/test.py`` evaluates it and a training
-run starts from it through ``load_from``.
+backbone and the heads is carried unchanged. New are the
+``JointPyramidUpsampling`` (unless the source had mmseg's ``JPU`` fusing the
+same levels: its tensors are re-keyed, :func:`mmseg_jpu_weights`) and a
+head whose input channels changed (OCRNet's FCN head, moved to the JPU
+feature), initialised as in a new model.
 """
-import os
-from dataclasses import dataclass, field
+import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 import torch
+from torch import Tensor
 from mmengine.config import ConfigDict
 
 from mmseg_jpu.checkpoint import load_weights_only, state_dict_of
 from .errors import JpuifyError
 from .heads import feature_heads, module_prefix
 from .levels import build_model
-from .mmseg_jpu_neck import (DEFAULTS, MMSEG_JPU, fused_levels,
-                             mmseg_jpu_weights)
+from .model import MMSEG_JPU, fused_levels
 
-State = Dict[str, torch.Tensor]
-LISTED_KEYS = 8
+State = Dict[str, Tensor]
+LISTED = 8
 
 
-@dataclass
-class CarryReport:
-    """What happened to each tensor."""
-    path: Optional[Path] = None
-    carried: List[str] = field(default_factory=list)
-    rekeyed: Dict[str, str] = field(default_factory=dict)
-    new: List[str] = field(default_factory=list)
-    dropped: List[str] = field(default_factory=list)
-
-    def lines(self) -> List[str]:
-        lines = [f'checkpoint  {self.path}: {len(self.carried)} tensors '
-                 f'carried from the source checkpoint']
-        if self.rekeyed:
-            lines.append(f'            {len(self.rekeyed)} of them from '
-                         "mmseg's JPU, re-keyed for JointPyramidUpsampling")
-        lines.append(f'            {len(self.new)} new (freshly '
-                     f'initialised): {_listing(_groups(self.new))}'
-                     if self.new else '            none new')
-        if self.dropped:
-            lines.append(f'            {len(self.dropped)} not carried: '
-                         f'{_listing(_groups(self.dropped))}')
-        return lines
+def listing(items: Iterable[str]) -> str:
+    """The first items, sorted, and how many more."""
+    items = sorted(items)
+    more = f' and {len(items) - LISTED} more' if len(items) > LISTED else ''
+    return ', '.join(items[:LISTED]) + more
 
 
 def read_state_dict(path: Path) -> State:
@@ -75,80 +51,97 @@ def check_fits(state: State, model_cfg: ConfigDict, path: Path) -> None:
         JpuifyError: Naming the missing, unexpected and mismatched keys.
     """
     expected = build_model(model_cfg).state_dict()
-    problems = []
-    missing = set(expected) - set(state)
-    unexpected = set(state) - set(expected)
     mismatched = [
-        f'{k} {tuple(state[k].shape)} (config: {tuple(expected[k].shape)})'
-        for k in sorted(set(expected) & set(state))
-        if state[k].shape != expected[k].shape
+        f'{key} {tuple(state[key].shape)} (config: {tuple(value.shape)})'
+        for key, value in expected.items()
+        if key in state and state[key].shape != value.shape
     ]
-    for what, keys in (('missing', missing), ('unexpected', unexpected),
-                       ('shape mismatch', mismatched)):
-        if keys:
-            problems.append(f'{len(keys)} {what}: {_listing(keys)}')
+    problems = [
+        f'{len(keys)} {what}: {listing(keys)}'
+        for what, keys in (('missing', expected.keys() - state.keys()),
+                           ('unexpected', state.keys() - expected.keys()),
+                           ('shape mismatch', mismatched)) if keys
+    ]
     if problems:
-        raise JpuifyError(f'{path} does not fit the source config ('
-                          + '; '.join(problems) +
+        raise JpuifyError(f'{path} does not fit the source config (' +
+                          '; '.join(problems) +
                           '). Pass the checkpoint trained with this config')
 
 
 def carry(state: State,
           source: ConfigDict,
           converted: ConfigDict,
-          seed: int = 0) -> Tuple[State, CarryReport]:
-    """The converted model's state dict: the carried tensors, and the new
-    modules as a fresh model initialises them, from the random ``seed``
-    (the caller's random state is left as it was)."""
-    retrained = _heads_with_new_input(source, converted)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = build_model(converted, meta=False)
-        for prefix in ('neck.', *retrained):  # their own init, as in training
-            model.get_submodule(prefix[:-1]).init_weights()
-    target = model.state_dict()
-    sources = {
-        key: (key, state[key])
-        for key in target if key in state and not key.startswith(retrained)
-    }
-    if _same_mmseg_jpu(source, converted):
-        width = source.neck.get('mid_channels', DEFAULTS['mid_channels'])
-        sources.update(mmseg_jpu_weights(state, width))
-    report = CarryReport()
-    for key, value in target.items():
-        if key not in sources:
-            report.new.append(key)
-            continue
-        source_key, tensor = sources[key]
-        if tensor.shape != value.shape:
-            raise JpuifyError(
-                f'{source_key} {tuple(tensor.shape)} cannot be carried to '
-                f'{key} {tuple(value.shape)}: please report this config')
-        target[key] = tensor.clone()
-        report.carried.append(key)
-        if source_key != key:
-            report.rekeyed[key] = source_key
-    used = {source_key for source_key, _ in sources.values()}
-    report.dropped = sorted(set(state) - used)
-    return target, report
+          path: Path,
+          seed: int = 0) -> Tuple[State, List[str]]:
+    """The converted model's state dict, to be written to ``path``, and the
+    summary lines of what was carried.
 
-
-def write_checkpoint(state: State, path: Path, meta: dict) -> None:
-    """Save ``{'meta', 'state_dict'}`` to ``path``, complete or not at all."""
-    partial = path.with_name(path.name + '.partial')
-    torch.save(dict(meta=meta, state_dict=state), partial)
-    os.replace(partial, path)
-
-
-def _heads_with_new_input(source: ConfigDict,
-                          converted: ConfigDict) -> Tuple[str, ...]:
-    """State-dict prefixes of the heads whose input channels changed
-    (OCRNet's FCN head moved to the JPU feature): their tensors lost their
-    meaning and are initialised afresh."""
-    return tuple(
+    The new modules are initialised as in a new model, from the random
+    ``seed`` (the caller's random state is left as it was).
+    """
+    retrained = tuple(
         module_prefix(name) for (name, old), (_, new) in zip(
             feature_heads(source), feature_heads(converted))
         if old.get('in_channels') != new.get('in_channels'))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build_model(converted, meta=False)
+        for prefix in ('neck.', *retrained):
+            model.get_submodule(prefix[:-1]).init_weights()
+    found = {
+        key: (key, tensor)
+        for key, tensor in state.items() if not key.startswith(retrained)
+    }
+    if _same_mmseg_jpu(source, converted):
+        found.update(mmseg_jpu_weights(state, converted.neck.width))
+    sources = {key: found[key] for key in model.state_dict() if key in found}
+    new = model.load_state_dict({k: t for k, (_, t) in sources.items()},
+                                strict=False).missing_keys
+    rekeyed = sum(key != used for key, (used, _) in sources.items())
+    dropped = state.keys() - {used for used, _ in sources.values()}
+    indent = ' ' * 12
+    lines = [f'checkpoint  {path}: {len(sources)} tensors carried from the '
+             'source checkpoint']
+    if rekeyed:
+        lines.append(f"{indent}{rekeyed} of them from mmseg's JPU, re-keyed "
+                     'for JointPyramidUpsampling')
+    lines.append(f'{indent}{len(new)} new (freshly initialised): '
+                 f'{listing(_modules(new))}' if new else f'{indent}none new')
+    if dropped:
+        lines.append(f'{indent}{len(dropped)} not carried: '
+                     f'{listing(_modules(dropped))}')
+    return model.state_dict(), lines
+
+
+def mmseg_jpu_weights(state: State, width: int,
+                      prefix: str = 'neck.') -> Dict[str, Tuple[str, Tensor]]:
+    """Our neck's tensors from an mmseg ``JPU``'s, which then computes the
+    same JPU feature: mmseg's layers are ours wrapped in one more
+    ``Sequential``, and it concatenates the levels the dilation branches
+    read shallowest first, ours (as the official FastFCN) deepest first.
+
+    Args:
+        state (dict): The source state dict (its keys under ``prefix``
+            are read).
+        width (int): ``mid_channels`` of the mmseg neck.
+        prefix (str): Key prefix of the neck.
+
+    Returns:
+        dict: Our key -> (the source key, the tensor in our layout).
+    """
+    converted = {}
+    for key, tensor in state.items():
+        if not key.startswith(prefix):
+            continue
+        ours = re.sub(r'^(conv_layers|dilation_layers)\.(\d+)\.0\.',
+                      r'\1.\2.', key[len(prefix):])
+        dim = (0 if '.depthwise_conv.' in ours else
+               1 if ours.endswith('pointwise_conv.conv.weight') else None)
+        if ours.startswith('dilation_layers.') and dim is not None \
+                and tensor.dim() > 0:
+            tensor = torch.cat(tensor.split(width, dim=dim)[::-1], dim=dim)
+        converted[prefix + ours] = (key, tensor)
+    return converted
 
 
 def _same_mmseg_jpu(source: ConfigDict, converted: ConfigDict) -> bool:
@@ -162,18 +155,6 @@ def _same_mmseg_jpu(source: ConfigDict, converted: ConfigDict) -> bool:
         ours.in_channels)[ours.start_level:])
 
 
-def _groups(keys: Iterable[str]) -> List[str]:
+def _modules(keys: Iterable[str]) -> List[str]:
     """Keys grouped by module: ``neck.conv_layers.0.*`` and the like."""
-    groups = []
-    for key in keys:
-        group = '.'.join(key.split('.')[:3]) + '.*'
-        if group not in groups:
-            groups.append(group)
-    return groups
-
-
-def _listing(keys: Iterable[str]) -> str:
-    keys = sorted(keys)
-    more = (f' and {len(keys) - LISTED_KEYS} more'
-            if len(keys) > LISTED_KEYS else '')
-    return ', '.join(keys[:LISTED_KEYS]) + more
+    return list({'.'.join(key.split('.')[:3]) + '.*': 0 for key in keys})

@@ -1,13 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""The heads of a segmentor config that read backbone (or neck) features,
-and the rewiring of their ``in_index``.
-
-A decode head may be one dict or, in ``CascadeEncoderDecoder`` (OCRNet), a
-list; auxiliary heads likewise. K-Net's ``IterativeDecodeHead`` reads the
-features through its ``kernel_generate_head``, which holds the
-``in_index``. Every head that reads features is returned with the name of
-its config field, so messages and the summary name the field to look at.
-"""
+"""The heads of a segmentor config that read features, and their
+``in_index``. A decode head may be a list (``CascadeEncoderDecoder``), and
+K-Net's ``IterativeDecodeHead`` reads through its ``kernel_generate_head``.
+Each head comes with its config field, which messages name."""
 import re
 from typing import Callable, List, Tuple, Union
 
@@ -15,33 +10,26 @@ from mmengine.config import ConfigDict
 
 from .errors import JpuifyError
 
-Index = Union[int, Tuple[int, ...], List[int]]
-#: BaseDecodeHead's in_index when a config leaves it out
-DEFAULT_IN_INDEX = -1
-#: a head config that reads its features through an inner head
 INNER_HEAD = 'kernel_generate_head'
 
 
 def feature_heads(model: ConfigDict) -> List[Tuple[str, ConfigDict]]:
-    """``(field name, head config)`` of every head that reads features."""
+    """``(config field, head config)`` of every head that reads features."""
     heads = []
     for field in ('decode_head', 'auxiliary_head'):
-        value = model.get(field)
-        if not value:
-            continue
-        if isinstance(value, (list, tuple)):
-            items = [(f'model.{field}[{i}]', h) for i, h in enumerate(value)]
-        else:
-            items = [(f'model.{field}', value)]
-        for name, head in items:
+        value = model.get(field) or []
+        listed = isinstance(value, (list, tuple))
+        for i, head in enumerate(value if listed else [value]):
+            name = f'model.{field}' + (f'[{i}]' if listed else '')
             while head.get(INNER_HEAD):
                 name, head = f'{name}.{INNER_HEAD}', head[INNER_HEAD]
             heads.append((name, head))
     return heads
 
 
-def in_index(head: ConfigDict) -> Index:
-    return head.get('in_index', DEFAULT_IN_INDEX)
+def in_index(head: ConfigDict) -> Union[int, Tuple[int, ...], List[int]]:
+    """The head's ``in_index`` (``BaseDecodeHead``'s default: -1)."""
+    return head.get('in_index', -1)
 
 
 def rewire(name: str, head: ConfigDict, num_inputs: int,
@@ -67,10 +55,8 @@ def rewire(name: str, head: ConfigDict, num_inputs: int,
                 'source config first (it would not run either)')
         return new_index(i % num_inputs)
 
-    if isinstance(index, int):
-        head.in_index = one(index)
-    else:
-        head.in_index = type(index)(one(i) for i in index)
+    head.in_index = one(index) if isinstance(index, int) else type(index)(
+        one(i) for i in index)
 
 
 def module_prefix(name: str) -> str:

@@ -1,13 +1,11 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""What a backbone outputs, found by running it on the meta device: the
-channels and stride of each level, without allocating weights. Every rule of
-jpuify that needs channels or strides asks this module, so no backbone's
-layout is written down twice."""
+"""Models built from configs, and what a backbone outputs (channels and
+stride of each level), probed on the meta device without allocating
+weights, so that no backbone's layout is written down twice."""
 import contextlib
 import copy
 import warnings
-from dataclasses import dataclass
-from typing import List
+from typing import List, NamedTuple
 
 import torch
 import torch.nn as nn
@@ -21,10 +19,8 @@ from mmseg.registry import MODELS
 PROBE_SIZE = 256
 
 
-@dataclass(frozen=True)
-class Level:
-    """One backbone output: the stage it comes from, its channels and its
-    stride relative to the input."""
+class Level(NamedTuple):
+    """One backbone output: its stage, channels and stride."""
     stage: int
     channels: int
     stride: int
@@ -41,21 +37,17 @@ def build_model(cfg: ConfigDict, meta: bool = True) -> nn.Module:
 
 
 def meta_image(channels: int = 3) -> torch.Tensor:
-    """A ``PROBE_SIZE`` square image on the meta device (modules built on
-    it run without the device context, which would slow every op)."""
+    """A (1, channels, PROBE_SIZE, PROBE_SIZE) image on the meta device."""
     return torch.empty(1, channels, PROBE_SIZE, PROBE_SIZE, device='meta')
 
 
 def backbone_levels(backbone: ConfigDict) -> List[Level]:
     """The levels a backbone config outputs, in output order."""
     module = build_model(backbone)
-    module.eval()
-    in_channels = backbone.get('in_channels', 3)
-    outs = module(meta_image(in_channels))
-    if isinstance(outs, torch.Tensor):
-        outs = [outs]
-    stages = sorted(module.out_indices)
+    module.eval()  # mmseg's ResNet.train returns None
+    outs = module(meta_image(backbone.get('in_channels', 3)))
+    outs = [outs] if isinstance(outs, torch.Tensor) else outs
     return [
-        Level(stage, int(out.shape[1]), PROBE_SIZE // int(out.shape[2]))
-        for stage, out in zip(stages, outs)
+        Level(stage, out.shape[1], PROBE_SIZE // out.shape[2])
+        for stage, out in zip(sorted(module.out_indices), outs)
     ]
