@@ -33,23 +33,19 @@ def listing(items: Iterable[str]) -> str:
     return ', '.join(items[:LISTED]) + more
 
 
-def read_state_dict(path: Path) -> State:
+def source_state(path: Path, model_cfg: ConfigDict) -> State:
     """The state dict of a checkpoint file (a Runner checkpoint or a bare
-    state dict), read weights-only, without a ``module.`` prefix."""
+    state dict, read weights-only), which must have the keys and shapes of
+    the source config's model.
+
+    Raises:
+        JpuifyError: Naming the missing, unexpected and mismatched keys.
+    """
     state = state_dict_of(load_weights_only(path, map_location='cpu'))
     if not state or not all(torch.is_tensor(v) for v in state.values()):
         raise JpuifyError(f'{path} holds no state dict of tensors (a '
                           "checkpoint saved by mmengine's Runner or "
                           'torch.save(model.state_dict()) is expected)')
-    return state
-
-
-def check_fits(state: State, model_cfg: ConfigDict, path: Path) -> None:
-    """Require the keys and shapes of the source config's model.
-
-    Raises:
-        JpuifyError: Naming the missing, unexpected and mismatched keys.
-    """
     expected = build_model(model_cfg).state_dict()
     mismatched = [
         f'{key} {tuple(state[key].shape)} (config: {tuple(value.shape)})'
@@ -66,6 +62,7 @@ def check_fits(state: State, model_cfg: ConfigDict, path: Path) -> None:
         raise JpuifyError(f'{path} does not fit the source config (' +
                           '; '.join(problems) +
                           '). Pass the checkpoint trained with this config')
+    return state
 
 
 def carry(state: State,

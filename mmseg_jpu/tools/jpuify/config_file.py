@@ -1,12 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Read a source config, write the converted one (and its checkpoint).
-
-The written config is the source's, merged (no ``_base_``), with the
-converted model and the plugin in ``custom_imports``. With a checkpoint it
-holds ``load_from = '{{ fileDirname }}/<name>.pth'``, which mmengine
-resolves against the config's folder: the pair works from any working
-directory and after being moved together.
-"""
+"""Read a source config; write the converted one, merged (no ``_base_``)
+with the plugin in its ``custom_imports``, and its checkpoint."""
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +9,7 @@ from typing import List, Optional, Tuple
 import torch
 
 from mmseg_jpu.utils.config_loading import load_config
-from .checkpoint import carry, check_fits, read_state_dict
+from .checkpoint import carry, source_state
 from .errors import JpuifyError
 from .model import DOCS, jpuify_model
 from .summary import summary_lines
@@ -66,11 +60,11 @@ def jpuify(source: str,
     result = Conversion(out, lines=summary_lines(cfg.model, model,
                                                  flops_shape))
     if checkpoint is not None:
-        state = read_state_dict(Path(checkpoint))
-        check_fits(state, cfg.model, Path(checkpoint))
+        state = source_state(Path(checkpoint), cfg.model)
         result.checkpoint = out.with_suffix('.pth')
         carried, lines = carry(state, cfg.model, model, result.checkpoint,
                                seed)
+        # mmengine puts the config's folder there: the pair can be moved
         cfg.load_from = '{{ fileDirname }}/' + result.checkpoint.name
         result.lines += [*lines, 'load_from   ' + cfg.load_from +
                          _without_pretrained(model)]
@@ -88,8 +82,8 @@ def jpuify(source: str,
         torch.save(dict(meta=dict(jpuify=meta), state_dict=carried), partial)
         os.replace(partial, result.checkpoint)  # complete or not at all
     made_from = source if '::' in source else Path(source).name
-    out.write_text(f"# Written by mmseg_jpu's tools/jpuify.py from "
-                   f'{made_from} ({DOCS}).\n' + cfg.pretty_text)
+    out.write_text(f"# Written by mmseg_jpu's tools/jpuify.py ({DOCS}) from\n"
+                   f'# {made_from}\n' + cfg.pretty_text)
     return result
 
 
