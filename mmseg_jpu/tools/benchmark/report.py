@@ -5,6 +5,7 @@ import contextlib
 import datetime
 import importlib
 import json
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -61,6 +62,7 @@ def environment(args) -> Dict:
         batch=args.batch, train_crop=list(args.train_crop),
         train_batch=args.train_batch, image=Path(args.image).name,
         skipped_options=dict(args.skipped),
+        onednn_max_cpu_isa=os.environ.get('ONEDNN_MAX_CPU_ISA'),
         date=datetime.date.today().isoformat())
 
 
@@ -278,6 +280,10 @@ def markdown(models: List[Dict], options: Sequence[str],
         f'{env["batch"]}.'
     ] + [f'Skipped {option}: {reason}'
          for option, reason in env['skipped_options'].items()]
+    if env.get('onednn_max_cpu_isa'):
+        parts.append(f'ONEDNN_MAX_CPU_ISA={env["onednn_max_cpu_isa"]}: '
+                     'oneDNN (in torch and OpenVINO) uses no instructions '
+                     'beyond this set, whatever the flags above.')
     if INT8 in options and not set(INT8_CPU_FLAGS) & set(env['cpu_flags']):
         parts.append(f'{INT8}: this CPU has no VNNI or AMX '
                      f'({", ".join(INT8_CPU_FLAGS)}): int8 runs, slowly.')
