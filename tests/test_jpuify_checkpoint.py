@@ -213,3 +213,27 @@ def test_checkpoint_of_another_model_is_refused_naming_the_keys(tmp_path):
         jpuify('mmseg::pspnet/pspnet_r18b-d8_4xb2-80k_cityscapes-512x1024.py',
                tmp_path / 'out.py', tmp_path / 'other.pth')
     assert not (tmp_path / 'out.py').exists()
+
+
+#: mmseg's dilated PSPNet model shrunk to a ResNet-18 (no training data)
+PSPNET_R18 = f"""
+_base_ = '{MMSEG_CONFIGS}/_base_/models/pspnet_r50-d8.py'
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    pretrained=None,
+    backbone=dict(depth=18, norm_cfg=norm_cfg),
+    decode_head=dict(in_channels=512, channels=16, norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=256, channels=16, norm_cfg=norm_cfg))
+"""
+
+
+def test_summary_counts_the_written_tensors(tmp_path):
+    """The counts printed are those of the written checkpoint, BatchNorm's
+    ``num_batches_tracked`` included; only the neck is new."""
+    source, carried, summary = _jpuify_with_random_weights(
+        tmp_path, PSPNET_R18)
+    new = set(carried) - set(source)
+    assert new and all(key.startswith('neck.') for key in new)
+    assert f'{len(source)} tensors carried' in summary
+    assert f'{len(new)} new (freshly initialised): neck.' in summary
+    assert 'not carried' not in summary

@@ -91,9 +91,12 @@ def carry(state: State,
     }
     if _same_mmseg_jpu(source, converted):
         found.update(mmseg_jpu_weights(state, converted.neck.width))
-    sources = {key: found[key] for key in model.state_dict() if key in found}
-    new = model.load_state_dict({k: t for k, (_, t) in sources.items()},
-                                strict=False).missing_keys
+    target = model.state_dict()
+    sources = {key: found[key] for key in target if key in found}
+    # not load_state_dict's missing keys: BN fills num_batches_tracked in
+    model.load_state_dict({k: t for k, (_, t) in sources.items()},
+                          strict=False)
+    new = target.keys() - sources.keys()
     rekeyed = sum(key != used for key, (used, _) in sources.items())
     dropped = state.keys() - {used for used, _ in sources.values()}
     indent = ' ' * 12
