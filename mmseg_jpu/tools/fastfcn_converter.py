@@ -16,6 +16,7 @@ from mmengine.config import Config
 
 from mmseg.apis import init_model
 from ..checkpoint import load_weights_only, state_dict_of
+from ..datasets.dataset_check import listing
 from ..utils.package_files import config_file
 from .mmseg_tools import mmseg_tool
 
@@ -137,12 +138,6 @@ class Architecture:
         return ', '.join(parts)
 
 
-def _listing(keys, limit=20) -> str:
-    keys = sorted(keys)
-    more = f' ... and {len(keys) - limit} more' if len(keys) > limit else ''
-    return ', '.join(keys[:limit]) + more
-
-
 def load_official_state_dict(path: Path) -> Dict[str, torch.Tensor]:
     """The tensors of an official checkpoint, read weights-only, without a
     ``module.`` prefix.
@@ -158,7 +153,7 @@ def load_official_state_dict(path: Path) -> Dict[str, torch.Tensor]:
     others = [k for k, v in state_dict.items() if not torch.is_tensor(v)]
     if not state_dict or others:
         raise ConversionError(f'{path} is not a state dict of tensors (' + (
-            f'entries that are not tensors: {_listing(others)})'
+            f'entries that are not tensors: {listing(sorted(others), 20)})'
             if others else 'it holds none)'))
     return state_dict
 
@@ -178,7 +173,8 @@ def detect_architecture(state_dict: Dict[str, torch.Tensor]) -> Architecture:
         prefixes = {k.split('.', 1)[0] + '.' for k in state_dict}
         raise ConversionError(
             'not an official FastFCN segmentation checkpoint: it has no '
-            f'head.* keys (its keys start with {_listing(prefixes)}); the '
+            'head.* keys (its keys start with '
+            f'{listing(sorted(prefixes), 20)}); the '
             "converter reads the checkpoints that wuhuikai/FastFCN's "
             'train.py saves')
     heads = [head for head, (marker, _) in HEADS.items() if has(marker)]
@@ -186,7 +182,7 @@ def detect_architecture(state_dict: Dict[str, torch.Tensor]) -> Architecture:
         head_keys = [k for k in state_dict if k.startswith('head.')]
         raise ConversionError(
             'cannot tell the head (EncNet, PSP or '
-            f'DeepLabV3) from the keys {_listing(head_keys)}')
+            f'DeepLabV3) from the keys {listing(sorted(head_keys), 20)}')
     if not has('jpu.jum_') and not has('jpu.dilation'):
         raise ConversionError(
             'no JPU or JPU_X keys (jpu.*): only FastFCN models with a JPU '
@@ -231,7 +227,7 @@ def rename_keys(state_dict: Dict[str, torch.Tensor],
             unknown.append(key)
     if unknown:
         raise ConversionError('keys of no known official FastFCN module: '
-                              f'{_listing(unknown)}')
+                              f'{listing(sorted(unknown), 20)}')
     return converted
 
 
@@ -279,7 +275,7 @@ def check_fit(state_dict: Dict[str, torch.Tensor], cfg: Config) -> None:
         if k in expected and v.shape != expected[k].shape
     ]
     problems = [
-        f'{name}: {_listing(keys)}'
+        f'{name}: {listing(sorted(keys), 20)}'
         for name, keys in (('missing', expected.keys() - state_dict.keys()),
                            ('unexpected', state_dict.keys() - expected.keys()),
                            ('shape mismatch', misshapen)) if keys

@@ -17,6 +17,7 @@ from torch import Tensor
 from mmengine.config import ConfigDict
 
 from mmseg_jpu.checkpoint import load_weights_only, state_dict_of
+from mmseg_jpu.datasets.dataset_check import listing
 from .errors import JpuifyError
 from .heads import feature_heads, module_prefix
 from .levels import build_model
@@ -24,13 +25,6 @@ from .model import MMSEG_JPU, fused_levels
 
 State = Dict[str, Tensor]
 LISTED = 8
-
-
-def listing(items: Iterable[str]) -> str:
-    """The first items, sorted, and how many more."""
-    items = sorted(items)
-    more = f' and {len(items) - LISTED} more' if len(items) > LISTED else ''
-    return ', '.join(items[:LISTED]) + more
 
 
 def source_state(path: Path, model_cfg: ConfigDict) -> State:
@@ -53,7 +47,7 @@ def source_state(path: Path, model_cfg: ConfigDict) -> State:
         if key in state and state[key].shape != value.shape
     ]
     problems = [
-        f'{len(keys)} {what}: {listing(keys)}'
+        f'{len(keys)} {what}: {listing(sorted(keys), LISTED)}'
         for what, keys in (('missing', expected.keys() - state.keys()),
                            ('unexpected', state.keys() - expected.keys()),
                            ('shape mismatch', mismatched)) if keys
@@ -105,11 +99,12 @@ def carry(state: State,
     if rekeyed:
         lines.append(f"{indent}{rekeyed} of them from mmseg's JPU, re-keyed "
                      'for JointPyramidUpsampling')
+    new_modules = listing(sorted(_modules(new)), LISTED)
     lines.append(f'{indent}{len(new)} new (freshly initialised): '
-                 f'{listing(_modules(new))}' if new else f'{indent}none new')
+                 f'{new_modules}' if new else f'{indent}none new')
     if dropped:
         lines.append(f'{indent}{len(dropped)} not carried: '
-                     f'{listing(_modules(dropped))}')
+                     f'{listing(sorted(_modules(dropped)), LISTED)}')
     return model.state_dict(), lines
 
 
