@@ -18,6 +18,7 @@ from mmseg_jpu.tools.jpuify.levels import build_model
 from mmseg_jpu.checkpoint import load_weights_only
 from mmseg_jpu.utils.config_loading import scope_config_root
 from .conftest import CONFIG_DIR, REPO_ROOT, mmseg_test_tool, run_python
+from .test_jpuify_cli import SMALL_PSPNET
 
 MMSEG_CONFIGS = scope_config_root('mmseg')
 #: mmseg's own dilated PSPNet model (ResNetV1c d8) shrunk to a ResNet-18 on
@@ -215,23 +216,11 @@ def test_checkpoint_of_another_model_is_refused_naming_the_keys(tmp_path):
     assert not (tmp_path / 'out.py').exists()
 
 
-#: mmseg's dilated PSPNet model shrunk to a ResNet-18 (no training data)
-PSPNET_R18 = f"""
-_base_ = '{MMSEG_CONFIGS}/_base_/models/pspnet_r50-d8.py'
-norm_cfg = dict(type='BN', requires_grad=True)
-model = dict(
-    pretrained=None,
-    backbone=dict(depth=18, norm_cfg=norm_cfg),
-    decode_head=dict(in_channels=512, channels=16, norm_cfg=norm_cfg),
-    auxiliary_head=dict(in_channels=256, channels=16, norm_cfg=norm_cfg))
-"""
-
-
 def test_summary_counts_the_written_tensors(tmp_path):
     """The counts printed are those of the written checkpoint, BatchNorm's
     ``num_batches_tracked`` included; only the neck is new."""
     source, carried, summary = _jpuify_with_random_weights(
-        tmp_path, PSPNET_R18)
+        tmp_path, SMALL_PSPNET)
     new = set(carried) - set(source)
     assert new and all(key.startswith('neck.') for key in new)
     assert f'{len(source)} tensors carried' in summary
