@@ -61,10 +61,14 @@ def mmseg_test_tool(config, checkpoint, work_dir, *args) -> dict:
 def read_test_metrics(work_dir) -> dict:
     """The metrics of the last test run in ``work_dir``: the last line of
     ``<timestamp>/<timestamp>.json``, which mmengine's ``LoggerHook``
-    writes."""
+    writes. Under DDP every rank dumps the same metrics into that file
+    (mmengine's ``after_test_epoch`` has no main-process check), so a
+    shorter write may leave the tail of a longer one after it: the first
+    JSON object of the line is read."""
     runs = sorted(path for path in Path(work_dir).glob('*/*.json')
                   if path.stem == path.parent.name)
-    return json.loads(runs[-1].read_text().splitlines()[-1])
+    line = runs[-1].read_text().splitlines()[-1]
+    return json.JSONDecoder().raw_decode(line)[0]
 
 
 def metrics_in_process(config, checkpoint, work_dir, **cfg_options) -> dict:
