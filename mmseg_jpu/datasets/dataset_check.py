@@ -26,6 +26,7 @@ from mmengine.utils import scandir, track_iter_progress
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import DATASETS, TRANSFORMS
+from ..utils.listing import listing
 from .transforms import CheckSegMapShape
 
 SPLITS = ('train', 'val', 'test')
@@ -54,13 +55,6 @@ FILE_PROBLEMS = {
 
 class DatasetNotFoundError(FileNotFoundError):
     """A dataset's folders or split file are not where its config looks."""
-
-
-def listing(items: Iterable, limit: int = 5) -> str:
-    """``'a, b, c'``: the first ``limit`` items, then ``' and N more'``."""
-    items = [str(item) for item in items]
-    more = f' and {len(items) - limit} more' if len(items) > limit else ''
-    return ', '.join(items[:limit]) + more
 
 
 def leaf_datasets(dataset) -> Iterator:

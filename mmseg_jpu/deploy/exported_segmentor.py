@@ -17,7 +17,8 @@ from torch import Tensor
 
 from mmseg.models import BaseSegmentor, EncoderDecoder
 from mmseg.registry import DATASETS, MODELS
-from ..datasets.dataset_check import leaf_datasets, listing
+from ..datasets.dataset_check import leaf_datasets
+from ..utils.listing import listing
 from .onnx_export import DATASET_META, OUTPUT, read_metadata
 from .runtimes import load_runtime
 

@@ -13,7 +13,7 @@ from torch import Tensor
 
 from mmseg.apis import init_model
 from ..checkpoint import load_weights_only
-from ..datasets.dataset_check import listing
+from ..utils.listing import listing
 from ..utils.config_loading import load_config
 
 #: what an exported network can end in

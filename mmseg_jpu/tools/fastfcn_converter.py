@@ -16,7 +16,7 @@ from mmengine.config import Config
 
 from mmseg.apis import init_model
 from ..checkpoint import load_weights_only, state_dict_of
-from ..datasets.dataset_check import listing
+from ..utils.listing import listing
 from ..utils.package_files import config_file
 from .mmseg_tools import mmseg_tool
 

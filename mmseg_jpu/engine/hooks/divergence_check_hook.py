@@ -6,7 +6,7 @@ from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapperDict
 
 from mmseg.registry import HOOKS
-from ...datasets.dataset_check import listing
+from ...utils.listing import listing
 from ..rank_errors import raise_on_every_rank
 from .segmentor_check_hook import unwrap_segmentor
 

@@ -17,7 +17,7 @@ from torch import Tensor
 from mmengine.config import ConfigDict
 
 from mmseg_jpu.checkpoint import load_weights_only, state_dict_of
-from mmseg_jpu.datasets.dataset_check import listing
+from mmseg_jpu.utils.listing import listing
 from .errors import JpuifyError
 from .heads import feature_heads, module_prefix
 from .levels import build_model
