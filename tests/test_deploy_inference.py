@@ -168,7 +168,7 @@ def test_infer_runs_an_exported_model_like_its_checkpoint(exported, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize('model, arguments, message', [
     ('pth', ['--backend', 'openvino'],
-     '--backend apply to .onnx and .xml models'),
+     '--backend applies to .onnx and .xml models'),
     ('onnx', ['--precision', 'bf16'], 'onnxruntime runs fp32 only'),
 ])
 def test_infer_refuses_meaningless_runtime_arguments(exported, tmp_path,

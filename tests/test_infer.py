@@ -137,8 +137,8 @@ def test_more_than_255_classes_give_uint16_labels(tmp_path, monkeypatch,
 def test_legend_panel_lists_every_entry(entries):
     overlay = np.zeros((30, 20, 3), np.uint8)
     legend = [
-        LegendEntry(i, f'class {i}', (i, 2 * i, 3 * i), 1 / entries)
-        for i in range(entries)
+        LegendEntry(i, f'class {i}', (i, 2 * i, 3 * i), 1 / entries,
+                    (i, 2 * i, 3 * i)) for i in range(entries)
     ]
     drawn = draw_legend(overlay, legend)
     assert drawn.shape[1] > 20 and drawn.shape[0] >= 30
@@ -169,10 +169,10 @@ def test_legend_recolours_classes_a_person_cannot_tell_apart():
     for kept, moved in (('road', 'car'), ('person', 'grass')):
         assert _distance(palette[names.index(kept)],
                          palette[names.index(moved)]) < 6
-        assert by_name[kept].palette_color is None
-        assert by_name[moved].palette_color == tuple(
+        assert by_name[kept].color == by_name[kept].palette_color
+        assert by_name[moved].color != by_name[moved].palette_color == tuple(
             palette[names.index(moved)])
-    assert by_name['sky'].palette_color is None
+    assert by_name['sky'].color == by_name['sky'].palette_color
     for i, first in enumerate(entries):
         for second in entries[i + 1:]:
             assert _distance(first.color,
@@ -184,7 +184,7 @@ def test_legend_keeps_a_palette_whose_colours_differ():
     names = CityscapesDataset.METAINFO['classes']
     palette = np.array(CityscapesDataset.METAINFO['palette'], np.uint8)
     entries = legend(np.arange(len(names)), names, palette)
-    assert all(e.palette_color is None for e in entries)
+    assert all(e.color == e.palette_color for e in entries)
     assert [e.color for e in entries] == [tuple(c) for c in palette]
 
 
@@ -258,18 +258,22 @@ def test_outputs_that_overwrite_inputs_or_each_other_are_refused(
     for name in ('a.png', 'a.jpg'):
         cv2.imwrite(str(folder / name), image)
     args = folder, TINY_PASCAL_CONTEXT_CONFIG, untrained
-    assert _refused(monkeypatch, capsys, *args, '--out', folder).startswith(
-        f'{folder}/a.png would overwrite an input image')
+    # one message: the file, what else it would be, and the fix
+    fix = ': give --out or --labels another path, or rename an image'
+    assert _refused(monkeypatch, capsys, *args, '--out', folder) == (
+        f'{folder}/a.png would be both an input image and the mask of '
+        f'{folder}/a.jpg{fix}')
     assert _refused(monkeypatch, capsys, *args, '--out',
                     tmp_path / 'out') == (
-                        f'{folder}/a.jpg and {folder}/a.png would both write '
-                        f'{tmp_path}/out/a.png: rename one of them')
+                        f'{tmp_path}/out/a.png would be both the mask of '
+                        f'{folder}/a.jpg and the mask of {folder}/a.png{fix}')
     (folder / 'a.jpg').unlink()
     assert _refused(monkeypatch, capsys, *args, '--out', tmp_path / 'out',
                     '--labels', tmp_path / 'out') == (
-                        'the mask and the class-index mask would both be '
-                        f'{tmp_path}/out/a.png: give --labels another path '
-                        'than --out')
+                        f'{tmp_path}/out/a.png would be both the mask of '
+                        f'{folder}/a.png and the class-index mask of '
+                        f'{folder}/a.png{fix}')
+    assert list(tmp_path.iterdir()) == [folder]
 
 
 def test_bad_opacity_and_missing_inputs_are_refused(monkeypatch, capsys,
@@ -282,10 +286,13 @@ def test_bad_opacity_and_missing_inputs_are_refused(monkeypatch, capsys,
                     '--out', tmp_path / 'm.png') == (
                         f'argument checkpoint: {tmp_path}/nope.pth: no such '
                         'file')
-    assert _refused(monkeypatch, capsys, tmp_path / 'nope.jpg',
-                    TINY_PASCAL_CONTEXT_CONFIG, untrained, '--out',
-                    tmp_path / 'm.png') == (
-                        f'image not found: {tmp_path}/nope.jpg')
+    assert f'{tmp_path}/nope.jpg' in _refused(
+        monkeypatch, capsys, tmp_path / 'nope.jpg', TINY_PASCAL_CONTEXT_CONFIG,
+        untrained, '--out', tmp_path / 'm.png')
+    (tmp_path / 'empty').mkdir()
+    assert f'images in folder {tmp_path}/empty' in _refused(
+        monkeypatch, capsys, tmp_path / 'empty', TINY_PASCAL_CONTEXT_CONFIG,
+        untrained, '--out', tmp_path / 'out')
     assert _refused(monkeypatch, capsys, TINY_IMAGE, tmp_path / 'nope.py',
                     untrained, '--out', tmp_path / 'm.png') == (
                         f'argument config: config not found: {tmp_path}/'

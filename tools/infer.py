@@ -13,8 +13,8 @@ from mmseg_jpu.tools.argument_checks import (device, existing_file, fraction,
                                              parse_as)
 from mmseg_jpu.tools.cli import (add_config_arguments, load_config_arguments,
                                  run, tool_parser)
-from mmseg_jpu.tools.infer import (EXPORTED_SUFFIXES, legend_text,
-                                   plan_outputs, segment, writes_into_folder)
+from mmseg_jpu.tools.infer import (EXPORTED_SUFFIXES, plan_outputs,
+                                   segment, writes_into_folder)
 from mmseg_jpu.utils.quiet_logging import quiet_logging
 
 
@@ -30,9 +30,7 @@ def parse_args():
         help='colour mask to write: a .png file, or a folder (an existing '
         'one, one ending with /, or any path when IMAGE is a folder)')
     parser.add_argument(
-        '--labels',
-        help='also write the class-index mask: a .png file or a folder, as '
-        'for --out')
+        '--labels', help='also write the class-index mask, as for --out')
     parser.add_argument(
         '--device', type=device, default='cpu', help='cpu, cuda or cuda:N')
     parser.add_argument(
@@ -40,23 +38,17 @@ def parse_args():
         help='opacity of the mask in the overlay, 0 to 1')
     parser.add_argument(
         '--backend', choices=BACKENDS,
-        help='runtime of an exported model (default: onnxruntime for .onnx, '
-        'openvino for .xml, which only openvino reads)')
+        help='runtime of an exported model (default: openvino for .xml, '
+        'else onnxruntime)')
     parser.add_argument(
-        '--precision', choices=PRECISIONS,
-        help='precision of an exported model; bf16 needs --backend '
-        'openvino and a CPU with AVX-512 BF16 or AMX (default: fp32)')
+        '--precision', choices=PRECISIONS, default='fp32',
+        help='precision of an exported model; bf16 needs openvino and a CPU '
+        'with AVX-512 BF16 or AMX')
     args = parser.parse_args()
-    suffix = args.checkpoint.suffix
-    given = [f'--{name}' for name in ('backend', 'precision')
-             if getattr(args, name)]
-    if suffix not in EXPORTED_SUFFIXES and given:
-        parser.error(f'{" and ".join(given)} apply to '
-                     f'{" and ".join(EXPORTED_SUFFIXES)} models; '
-                     f'{args.checkpoint} runs in PyTorch on --device')
-    if suffix in EXPORTED_SUFFIXES and args.device != 'cpu':
-        parser.error(f'a {suffix} model runs on the CPU (--backend); '
-                     f'--device {args.device} applies to .pth checkpoints')
+    exported = args.checkpoint.suffix in EXPORTED_SUFFIXES
+    if args.device != 'cpu' if exported else args.backend:
+        parser.error('--backend applies to .onnx and .xml models, --device '
+                     'to .pth checkpoints')
     for option in ('out', 'labels'):
         value = getattr(args, option)
         if value:
@@ -64,8 +56,7 @@ def parse_args():
                      else output_file(('.png', )))
             parse_as(parser, f'--{option}', check, value)
     try:
-        if suffix in EXPORTED_SUFFIXES:
-            args.precision = args.precision or 'fp32'
+        if exported:
             args.backend = backend_for(args.checkpoint, args.backend)
             check_backend(args.backend, args.precision)
         plan_outputs(args.image, args.out, args.labels)
@@ -79,15 +70,17 @@ def main():
     cfg = load_config_arguments(parser, args)
     use_weights_only_local_loader()
     quiet_logging()
-    for image, outputs, entries in segment(
+    for image, files, entries in segment(
             args.image, cfg, args.checkpoint, args.out, args.device,
-            args.opacity, args.labels, args.backend, args.precision):
-        print(f'{image} -> {", ".join(str(f) for f in outputs if f)}')
+            args.opacity, args.labels, backend=args.backend,
+            precision=args.precision):
+        print(f'{image} -> {", ".join(map(str, files))}')
         for entry in entries:
-            shown = (f'; drawn in RGB {entry.color}, too close to another '
-                     "class's" if entry.palette_color else '')
-            print(f'  {legend_text(entry)} (label {entry.label}, RGB '
-                  f'{entry.palette_color or entry.color}{shown})')
+            shown = ('' if entry.color == entry.palette_color else
+                     f'; drawn in RGB {entry.color}, too close to another '
+                     "class's")
+            print(f'  {entry.share:6.1%}  {entry.name} (label {entry.label},'
+                  f' RGB {entry.palette_color}{shown})')
 
 
 if __name__ == '__main__':

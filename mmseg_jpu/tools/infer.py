@@ -1,10 +1,9 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Segment images with mmseg's ``MMSegInferencer``, from a checkpoint or an
 exported model, and write masks and overlays with a legend."""
-import os
 from itertools import product
 from pathlib import Path
-from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Iterator, List, NamedTuple, Optional, Tuple
 
 import cv2
 import mmcv
@@ -14,57 +13,33 @@ from mmengine.utils import scandir
 
 from mmseg.apis import MMSegInferencer
 from ..deploy import ExportedSegmentor
-from ..utils.config_loading import load_config
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
-#: exported models (``tools/export_onnx.py``, ``tools/quantize.py``)
 EXPORTED_SUFFIXES = ('.onnx', '.xml')
-#: CIE76 (Lab) difference under which two legend colours are hard to tell
-#: apart (Pascal Context's road and car: 6.0; Cityscapes' closest: 15.03)
+#: CIE76 (Lab) difference under which two colours are hard to tell apart
 MIN_COLOR_DIFFERENCE = 15
-#: the colours a class too close to another is drawn in instead
 SPARE_COLORS = np.array(list(product(range(0, 256, 51), repeat=3)), np.uint8)
-
-
-class Outputs(NamedTuple):
-    """The files written for one image."""
-    mask: Path
-    overlay: Path
-    labels: Optional[Path] = None
 
 
 class LegendEntry(NamedTuple):
     """A class present in a prediction: its share of the pixels (0 to 1),
-    the RGB colour it is drawn in and, when that replaces the palette's
-    (too close to another present class's), the palette's."""
+    the RGB colour it is drawn in and its palette's."""
     label: int
     name: str
     color: Tuple[int, int, int]
     share: float
-    palette_color: Optional[Tuple[int, int, int]] = None
-
-
-class Segmented(NamedTuple):
-    """What :func:`segment` wrote for one image."""
-    image: Path
-    outputs: Outputs
-    legend: List[LegendEntry]
+    palette_color: Tuple[int, int, int]
 
 
 class Inferencer(MMSegInferencer):
-    """``MMSegInferencer`` that also runs exported models (``backend`` and
-    ``precision`` on the CPU) and, when the weights do not name every class
-    of the model, names them ``class N`` in fixed random colours."""
+    """``MMSegInferencer`` that also runs exported models (``runtime``:
+    their ``backend`` and ``precision``) and names the classes ``class N``
+    when the weights do not name those of the model."""
 
-    def __init__(self, cfg, weights: Path, device: str = 'cpu',
-                 backend: str = 'onnxruntime', precision: str = 'fp32'):
-        self.runtime = dict(backend=backend, precision=precision)
+    def __init__(self, cfg, weights: Path, device: str = 'cpu', **runtime):
+        self.runtime = runtime
         super().__init__(cfg, str(weights), device=device)
         self.show_progress = False  # not an argument in mmseg 1.2.2
-
-    def _init_visualizer(self, cfg):
-        cfg.visualizer.pop('vis_backends', None)  # draws, writes nothing
-        return super()._init_visualizer(cfg)
 
     def _init_model(self, cfg, weights, device) -> nn.Module:
         if Path(weights).suffix in EXPORTED_SUFFIXES:
@@ -86,36 +61,30 @@ class Inferencer(MMSegInferencer):
 
 
 def writes_into_folder(source, out) -> bool:
-    """Whether ``out`` is a folder to write into (``source`` is a folder, or
-    ``out`` is one or ends with a separator) rather than the file."""
+    """Whether ``out`` is a folder: ``source`` is one, or ``out`` is one or
+    ends with ``/``."""
     return (Path(source).is_dir() or Path(out).is_dir()
-            or str(out).endswith(('/', os.sep)))
+            or str(out).endswith('/'))
 
 
 def image_paths(source: Path) -> List[Path]:
-    """``source`` itself, or the images of a folder (sorted)."""
+    """``source`` itself, or the images of the folder ``source``, sorted."""
     source = Path(source)
     if source.is_file():
         return [source]
-    if not source.is_dir():
-        raise FileNotFoundError(f'image not found: {source}')
     paths = sorted(source / name for name in scandir(
         source, IMAGE_SUFFIXES, case_sensitive=False))
     if not paths:
-        raise FileNotFoundError(f'no images ({", ".join(IMAGE_SUFFIXES)})'
-                                f' in folder {source}')
+        raise FileNotFoundError(f'no {"/".join(IMAGE_SUFFIXES)} images in '
+                                f'folder {source}')
     return paths
 
 
-def plan_outputs(source, out, labels=None) -> List[Tuple[Path, Outputs]]:
-    """Each image of ``source`` with its files: ``OUT``, ``OUT_overlay`` and
-    ``LABELS``, or ``OUT/<name>.png``, ``OUT/<name>_overlay.png`` and
-    ``LABELS/<name>.png`` when writing into folders.
-
-    Raises:
-        FileNotFoundError: If there is no image.
-        ValueError: If a file would overwrite an input or another file.
-    """
+def plan_outputs(source, out, labels=None) -> List[Tuple[Path, List[Path]]]:
+    """Each image of ``source`` with its mask, overlay and (with ``labels``)
+    class-index mask: ``OUT``, ``OUT_overlay`` and ``LABELS``, or in folders
+    ``OUT/<name>.png``, ``OUT/<name>_overlay.png`` and ``LABELS/<name>.png``;
+    ``ValueError`` if a file would be written twice or over an image."""
 
     def path(out, image, tag=''):
         out = Path(out)
@@ -123,45 +92,26 @@ def plan_outputs(source, out, labels=None) -> List[Tuple[Path, Outputs]]:
             return out / f'{image.stem}{tag}.png'
         return out.with_name(f'{out.stem}{tag}{out.suffix}')
 
-    plan = [(image,
-             Outputs(path(out, image), path(out, image, '_overlay'),
-                     path(labels, image) if labels else None))
+    plan = [(image, [path(out, image), path(out, image, '_overlay')] +
+             ([path(labels, image)] if labels else []))
             for image in image_paths(source)]
-    inputs = {image.resolve() for image, _ in plan}
-    writers = {}
-    for image, outputs in plan:
-        for file in filter(None, outputs):
-            key = file.resolve()
-            if key in inputs:
-                raise ValueError(f'{file} would overwrite an input image: '
-                                 'write the outputs into another folder')
-            if writers.get(key) == image:
-                raise ValueError(f'the mask and the class-index mask would '
-                                 f'both be {file}: give --labels another '
-                                 'path than --out')
-            if key in writers:
-                raise ValueError(f'{writers[key]} and {image} would both '
-                                 f'write {file}: rename one of them')
-            writers[key] = image
+    owners = {image.resolve(): 'an input image' for image, _ in plan}
+    for image, files in plan:
+        for file, kind in zip(files, ('mask', 'overlay', 'class-index mask')):
+            if file.resolve() in owners:
+                raise ValueError(
+                    f'{file} would be both {owners[file.resolve()]} and the '
+                    f'{kind} of {image}: give --out or --labels another '
+                    'path, or rename an image')
+            owners[file.resolve()] = f'the {kind} of {image}'
     return plan
 
 
-def read_bgr(path: Path) -> np.ndarray:
-    """``(H, W, 3)`` uint8 BGR pixels as the image is displayed (OpenCV's
-    colour flag: grey expanded, alpha dropped, 16 bits scaled to 8, EXIF
-    orientation applied)."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f'cannot decode image {path}')
-    return image
-
-
-def legend(prediction: np.ndarray, names: Sequence[str],
-           palette: np.ndarray) -> List[LegendEntry]:
+def legend(prediction: np.ndarray, names, palette) -> List[LegendEntry]:
     """The classes present in ``prediction`` (``(H, W)`` class indices),
-    most pixels first; a colour closer than :data:`MIN_COLOR_DIFFERENCE` to
-    an earlier one is replaced by the spare colour farthest from all the
-    others (``palette``: ``(K, 3)`` uint8 RGB)."""
+    most pixels first, in the colours of ``palette`` (``(K, 3)`` uint8 RGB)
+    but for one closer than :data:`MIN_COLOR_DIFFERENCE` to an earlier one:
+    the spare colour farthest from the others."""
     counts = np.bincount(prediction.ravel(), minlength=len(names))
     order = sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], i))
     colors = palette[order]
@@ -176,31 +126,22 @@ def legend(prediction: np.ndarray, names: Sequence[str],
             colors[i], lab[i] = SPARE_COLORS[best], spare[best]
     return [
         LegendEntry(int(i), names[i], tuple(map(int, color)),
-                    counts[i] / prediction.size,
-                    None if (color == palette[i]).all() else tuple(
-                        map(int, palette[i])))
+                    counts[i] / prediction.size, tuple(map(int, palette[i])))
         for i, color in zip(order, colors)
     ]
 
 
-def legend_text(entry: LegendEntry) -> str:
-    return f'{entry.share:6.1%}  {entry.name}'
-
-
-def draw_legend(overlay: np.ndarray,
-                entries: Sequence[LegendEntry]) -> np.ndarray:
-    """``overlay`` (``(H, W, 3)`` BGR) with a white panel on its right
-    listing a swatch, :func:`legend_text` per entry; sizes grow with images
-    taller than 512 pixels, the picture downwards for a longer list."""
+def draw_legend(overlay: np.ndarray, entries) -> np.ndarray:
+    """``overlay`` (``(H, W, 3)`` BGR) with a white panel on its right: a
+    swatch, the share and the name of each entry, larger for taller images.
+    """
     height, width = overlay.shape[:2]
     scale = max(1.0, height / 512)
     row, swatch, pad = (round(n * scale) for n in (20, 14, 6))
-    face, size, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, max(
-        1, int(scale))
-    texts = [legend_text(entry) for entry in entries]
-    text_width = max(
-        cv2.getTextSize(text, face, size, thick)[0][0] for text in texts)
-    canvas = np.full((max(height, 2 * pad + row * len(entries)),
+    font = cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, max(1, int(scale))
+    texts = [f'{entry.share:6.1%}  {entry.name}' for entry in entries]
+    text_width = max(cv2.getTextSize(text, *font)[0][0] for text in texts)
+    canvas = np.full((max(height, 2 * pad + row * len(texts)),
                       width + 3 * pad + swatch + text_width, 3), 255, np.uint8)
     canvas[:height, :width] = overlay
     x = width + pad
@@ -209,39 +150,39 @@ def draw_legend(overlay: np.ndarray,
         canvas[y:y + swatch, x:x + swatch] = entry.color[::-1]
         cv2.rectangle(canvas, (x, y), (x + swatch - 1, y + swatch - 1),
                       (0, 0, 0), 1)
-        cv2.putText(canvas, text, (x + swatch + pad, y + swatch - 1), face,
-                    size, (0, 0, 0), thick, cv2.LINE_AA)
+        cv2.putText(canvas, text, (x + swatch + pad, y + swatch - 1),
+                    *font[:2], (0, 0, 0), font[2], cv2.LINE_AA)
     return canvas
 
 
 def segment(source: Path, cfg, checkpoint: Path, out: Path,
             device: str = 'cpu', opacity: float = 0.5,
-            labels: Optional[Path] = None, backend: str = 'onnxruntime',
-            precision: str = 'fp32') -> Iterator[Segmented]:
-    """Segment every image of ``source`` into the files of
-    :func:`plan_outputs` (``cfg``: a ``Config``, file or ``mmseg::path``);
-    yield what was written for each."""
+            labels: Optional[Path] = None,
+            **runtime) -> Iterator[Tuple[Path, List[Path], list]]:
+    """Segment every image of ``source`` (as displayed: OpenCV's colour
+    flag) into the files of :func:`plan_outputs` with the model of ``cfg``
+    (a ``Config``) and ``checkpoint`` (``runtime``: an exported model's
+    ``backend`` and ``precision``); yield each image, files and legend."""
     plan = plan_outputs(source, out, labels)
-    if isinstance(cfg, (str, Path)):
-        cfg = load_config(cfg)
-    inferencer = Inferencer(cfg, checkpoint, device, backend, precision)
-    meta, visualizer = inferencer.model.dataset_meta, inferencer.visualizer
+    inferencer = Inferencer(cfg, checkpoint, device, **runtime)
+    meta = inferencer.model.dataset_meta
     names, palette = meta['classes'], meta['palette']
-    for path, outputs in plan:
-        image = read_bgr(path)
+    dtype = np.uint8 if len(names) <= 255 else np.uint16
+    for path, files in plan:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f'cannot decode image {path}')
         sample = inferencer(image, return_datasamples=True)
         prediction = sample.pred_sem_seg.data[0].cpu().numpy()
         entries = legend(prediction, names, palette)
         drawn = palette.copy()
         drawn[[e.label for e in entries]] = [e.color for e in entries]
-        visualizer.set_dataset_meta(names, drawn.tolist())
-        visualizer.alpha = opacity
-        visualizer.add_datasample('overlay', image[..., ::-1], sample,
-                                  draw_gt=False, with_labels=False)
-        overlay = draw_legend(visualizer.get_image()[..., ::-1], entries)
-        dtype = np.uint8 if len(names) <= 255 else np.uint16
-        for file, pixels in zip(outputs, (palette[prediction][..., ::-1],
-                                          overlay, prediction.astype(dtype))):
-            if file and not mmcv.imwrite(pixels, str(file)):
+        overlay = image * (1 - opacity) + drawn[prediction][..., ::-1] * (
+            opacity)  # as mmseg's SegLocalVisualizer blends
+        for file, pixels in zip(files, (
+                palette[prediction][..., ::-1],
+                draw_legend(overlay.astype(np.uint8), entries),
+                prediction.astype(dtype))):
+            if not mmcv.imwrite(pixels, str(file)):
                 raise OSError(f'cannot write {file}')
-        yield Segmented(path, outputs, entries)
+        yield path, files, entries
