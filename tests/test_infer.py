@@ -51,8 +51,10 @@ def _infer_here(monkeypatch, *args):
 def test_single_image_with_legend_and_labels(untrained, tmp_path):
     result = _infer(TINY_IMAGE, TINY_PASCAL_CONTEXT_CONFIG, untrained,
                     '--out', tmp_path / 'mask.png', '--labels',
-                    tmp_path / 'labels.png')
+                    f'{tmp_path}/labels/')  # a folder: ends with /
     assert result.returncode == 0, result.stderr
+    assert 'Traceback' not in result.stderr
+    (tmp_path / 'labels' / 'tiny_val_000.png').rename(tmp_path / 'labels.png')
     image = cv2.imread(str(TINY_IMAGE))
     height, width = image.shape[:2]
     mask = cv2.imread(str(tmp_path / 'mask.png'))

@@ -41,6 +41,10 @@ class Inferencer(MMSegInferencer):
         super().__init__(cfg, str(weights), device=device)
         self.show_progress = False  # not an argument in mmseg 1.2.2
 
+    def _init_visualizer(self, cfg):
+        cfg.visualizer.pop('vis_backends', None)  # unused: no warning
+        return super()._init_visualizer(cfg)
+
     def _init_model(self, cfg, weights, device) -> nn.Module:
         if Path(weights).suffix in EXPORTED_SUFFIXES:
             model = ExportedSegmentor(cfg, weights, **self.runtime)
@@ -87,9 +91,9 @@ def plan_outputs(source, out, labels=None) -> List[Tuple[Path, List[Path]]]:
     ``ValueError`` if a file would be written twice or over an image."""
 
     def path(out, image, tag=''):
-        out = Path(out)
         if writes_into_folder(source, out):
-            return out / f'{image.stem}{tag}.png'
+            return Path(out, f'{image.stem}{tag}.png')
+        out = Path(out)
         return out.with_name(f'{out.stem}{tag}{out.suffix}')
 
     plan = [(image, [path(out, image), path(out, image, '_overlay')] +
