@@ -9,29 +9,6 @@ import yaml
 from mmengine.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-#: config folder -> collection name, description and the paper it follows
-COLLECTIONS = {
-    'fastfcn_jpu': ('FastFCN-JPU', 'stride-32 ResNet + JointPyramidUpsampling',
-                    'FastFCN'),
-    'dilated_baselines': ('DilatedFCN', 'dilated stride-8 ResNet baselines',
-                          'FastFCN'),
-    'fastfcn_ablations': ('FastFCN-Ablations', "FastFCN's Table 1 rows",
-                          'FastFCN'),
-    'fastfcn_official': ('FastFCN-Official',
-                         'architectures of the official FastFCN code',
-                         'FastFCN'),
-    'quickstart': ('Quickstart', 'tiny models for the bundled samples',
-                   'FastFCN'),
-    'ksac': ('KSAC-JPU', 'stride-32 ResNet + JPU + KSACHead', 'KSAC'),
-    'eseg': ('ESeg-BiFPN', 'ResNet-D32 + BiFPN (P3-P9) + SegformerHead',
-             'ESeg'),
-}
-DATASETS = {
-    'PascalContextDataset59': 'Pascal Context 59',
-    'PascalContextDataset': 'Pascal Context',
-    'ADE20KDataset': 'ADE20K',
-    'CityscapesDataset': 'Cityscapes',
-}
 TABLE_START = ('<!-- results table: made by tools/dev/make_model_index.py '
                'from configs/paper_figures.yml; do not edit by hand -->')
 TABLE_END = '<!-- end of results table -->'
@@ -41,11 +18,13 @@ TABLE_HEAD = (
     '|')
 
 
-def _model(config: Path, repo_root: Path, figures: dict) -> dict:
-    """The metafile entry of ``config`` with the paper's ``figures``."""
-    collection, _, paper = COLLECTIONS[config.parent.name]
+def _model(config: Path, repo_root: Path, data: dict) -> dict:
+    """The metafile entry of ``config``, with the paper's figures."""
+    collection = data['collections'][config.parent.name]
+    figures = data['figures'].get(config.stem, {})
     cfg = Config.fromfile(str(config))
-    model, dataset = cfg.model, DATASETS[cfg.train_dataloader.dataset.type]
+    model = cfg.model
+    dataset = data['datasets'][cfg.train_dataloader.dataset.type]
     stride = 8 if model.backbone.get('dilations', (1, ))[-1] > 1 else 32
     metadata = {
         'Backbone': f'R-{model.backbone.depth}-D{stride}',
@@ -62,19 +41,19 @@ def _model(config: Path, repo_root: Path, figures: dict) -> dict:
         key: figures[key]
         for key in ('mIoU', 'mIoU(ms+flip)') if key in figures
     }
-    results = [
-        dict(
-            Task='Semantic Segmentation',
-            Dataset=dataset,
-            Metrics=metrics,
-            Source=f'{paper} paper (not measured by this project)')
-    ]
+    source = f"{collection['paper']} paper (not measured by this project)"
     return {
         'Name': config.stem,
-        'In Collection': collection,
+        'In Collection': collection['name'],
         'Config': config.relative_to(repo_root).as_posix(),
         'Metadata': metadata,
-        'Results': results if metrics else [],
+        'Results': [
+            dict(
+                Task='Semantic Segmentation',
+                Dataset=dataset,
+                Metrics=metrics,
+                Source=source)
+        ] if metrics else [],
     }
 
 
@@ -99,21 +78,20 @@ def model_index_files(repo_root: Path = REPO_ROOT) -> Dict[Path, str]:
     data = yaml.safe_load(
         (repo_root / 'configs' / 'paper_figures.yml').read_text())
     files = {}
-    for folder, (name, description, paper) in COLLECTIONS.items():
+    for folder, collection in data['collections'].items():
         folder = repo_root / 'configs' / folder
         readme = folder / 'README.md'
+        paper = data['papers'][collection['paper']]
         models = [
-            _model(config, repo_root, data['figures'].get(config.stem, {}))
+            _model(config, repo_root, data)
             for config in sorted(folder.glob('*.py'))
         ]
         files[folder / 'metafile.yaml'] = _yaml({
             'Collections': [
                 dict(
-                    Name=name,
-                    Metadata=dict(Description=description),
-                    Paper=dict(
-                        Title=data['papers'][paper]['title'],
-                        URL=data['papers'][paper]['url']),
+                    Name=collection['name'],
+                    Metadata=dict(Description=collection['description']),
+                    Paper=dict(Title=paper['title'], URL=paper['url']),
                     README=readme.relative_to(repo_root).as_posix())
             ],
             'Models': models,
@@ -124,7 +102,7 @@ def model_index_files(repo_root: Path = REPO_ROOT) -> Dict[Path, str]:
         ]
         # a ValueError here: the README lacks the two marker lines
         head, rest = readme.read_text().split(TABLE_START)
-        _, tail = rest.split(TABLE_END)
+        tail = rest.split(TABLE_END)[1]
         files[readme] = '\n'.join(
             [head + TABLE_START, TABLE_HEAD, *rows, TABLE_END + tail])
     files[repo_root / 'model-index.yml'] = _yaml({
