@@ -78,18 +78,15 @@ def output_file(suffixes: Sequence[str] = ('.png', )) -> Callable[[str], Path]:
 
     def check(text: str) -> Path:
         path = Path(text).expanduser()
-        suffix, wanted = path.suffix.lower(), ' or '.join(suffixes)
-        if suffix in ('.jpg', '.jpeg', '.jp2', '.webp') and (
-                suffix not in suffixes):
-            raise Error(f'{text}: {suffix} compresses lossily and would '
-                        'change the colours and label values: give a '
-                        f'{wanted} file')
+        suffix = path.suffix.lower()
         if suffix not in suffixes:
-            raise Error(f'{text}: ' +
-                        (f'{suffix} is not written'
-                         if suffix else 'no file extension') +
-                        f': give a {wanted} file, e.g. '
-                        f'{path.with_suffix(suffixes[0])}')
+            problem = (f'{suffix} is not written'
+                       if suffix else 'no file extension')
+            if suffix in ('.jpg', '.jpeg', '.jp2', '.webp'):
+                problem = (f'{suffix} compresses lossily and would change the '
+                           'colours and label values')
+            raise Error(f'{text}: {problem}: give a {" or ".join(suffixes)} '
+                        f'file, e.g. {path.with_suffix(suffixes[0])}')
         _check_writable(path.parent)
         return path
 

@@ -20,8 +20,9 @@ class CfgOptionsAction(DictAction):
     def __call__(self, parser, namespace, values, option_string=None):
         for word in values:
             if '=' not in word:
-                parser.error(f'argument {option_string}: {word!r} is not '
-                             'key=value, e.g. model.decode_head.num_classes=21')
+                parser.error(
+                    f'argument {option_string}: {word!r} is not key=value, '
+                    'e.g. model.decode_head.num_classes=21')
         super().__call__(parser, namespace, values, option_string)
 
 
