@@ -26,6 +26,7 @@ CLASS_COLORS = {
 }
 NAMES = list(CLASS_COLORS)
 SPLIT_SIZES = {'train': 8, 'val': 4}
+CITIES = {'train': ('aachen', 'bremen'), 'val': ('frankfurt', 'lindau')}
 #: broken case (a split file of its own) -> the Pascal Context sample it is
 #: made from: half of the JPEG's bytes, a halved annotation, and raw labels
 #: OUT_OF_RANGE_RAW_LABEL (59 once reduced: one above the classes) and 255.
@@ -69,61 +70,51 @@ def _scene(rng: np.random.Generator) -> np.ndarray:
     return scene
 
 
-def _write_samples(data_root: Path, seed: int, dataset, offset: int,
-                   ignored: int, image: str, label: str) -> Path:
-    """Write each split's scenes under ``data_root``, labelled with their
-    index in ``dataset``'s classes + ``offset``, into the files that the
-    ``image`` and ``label`` formats name."""
+#: data_root -> dataset, seed, label of its first class, ignored label,
+#: the files of an image and of its annotation, and of a split's list
+LAYOUTS = {
+    'VOCdevkit/VOC2010':
+    (PascalContextDataset59, 0, 1, 0, 'JPEGImages/{stem}.jpg',
+     'SegmentationClassContext/{stem}.png',
+     'ImageSets/SegmentationContext/{split}.txt'),
+    'ADEChallengeData2016':
+    (ADE20KDataset, 1, 1, 0, 'images/{folder}/{stem}.jpg',
+     'annotations/{folder}/{stem}.png', None),
+    'cityscapes':
+    (CityscapesDataset, 2, 0, 255, 'leftImg8bit/{city_stem}_leftImg8bit.png',
+     'gtFine/{city_stem}_gtFine_labelTrainIds.png', None),
+}
+
+
+def make_tiny_dataset(root: Path, data_root: str) -> Path:
+    """Write the tiny sample of :data:`LAYOUTS`' ``data_root`` under
+    ``root``; returns its folder."""
+    dataset, seed, first, ignored, image, label, split_list = LAYOUTS[
+        data_root]
+    data_root = Path(root) / data_root
     classes = [name.strip() for name in dataset.METAINFO['classes']]
-    if 'terrain' in classes:
-        classes[classes.index('terrain')] = 'grass'
-    rng = np.random.default_rng(seed)
-    palette = np.array([*CLASS_COLORS.values(), (0, 0, 0)], np.float32)
-    lut = np.array([classes.index(name) + offset
+    classes = [name.replace('terrain', 'grass') for name in classes]
+    lut = np.array([classes.index(name) + first
                     for name in NAMES] + [ignored], np.uint8)
-    folders = {'train': 'training', 'val': 'validation'}
-    cities = {'train': ('aachen', 'bremen'), 'val': ('frankfurt', 'lindau')}
+    palette = np.array([*CLASS_COLORS.values(), (0, 0, 0)], np.float32)
+    rng = np.random.default_rng(seed)
     for split, count in SPLIT_SIZES.items():
-        for i in range(count):
+        stems = [f'tiny_{split}_{i:03d}' for i in range(count)]
+        if split_list:
+            _save(data_root / split_list.format(split=split),
+                  ''.join(f'{stem}\n' for stem in stems))
+        for i, stem in enumerate(stems):
+            city = CITIES[split][i % 2]
             names = dict(
-                split=split, i=i, folder=folders[split],
-                city=cities[split][i % 2])
+                stem=stem,
+                folder='training' if split == 'train' else 'validation',
+                city_stem=f'{split}/{city}/{city}_{i:06d}_000019')
             scene = _scene(rng)
             noise = rng.normal(0, 12, (*scene.shape, 3)).astype(np.float32)
             _save(data_root / image.format(**names),
                   np.clip(palette[scene] + noise, 0, 255).astype(np.uint8))
             _save(data_root / label.format(**names), lut[scene])
     return data_root
-
-
-def make_tiny_pascal_context(root: Path, seed: int = 0) -> Path:
-    """Write a tiny Pascal Context (VOC2010 layout) under ``root``; returns
-    its ``data_root``."""
-    data_root = Path(root) / 'VOCdevkit' / 'VOC2010'
-    for split, count in SPLIT_SIZES.items():
-        _save(data_root / f'ImageSets/SegmentationContext/{split}.txt',
-              ''.join(f'tiny_{split}_{i:03d}\n' for i in range(count)))
-    return _write_samples(data_root, seed, PascalContextDataset59, 1, 0,
-                          'JPEGImages/tiny_{split}_{i:03d}.jpg',
-                          'SegmentationClassContext/tiny_{split}_{i:03d}.png')
-
-
-def make_tiny_ade20k(root: Path, seed: int = 1) -> Path:
-    """Write a tiny ADE20K (ADEChallengeData2016 layout) under ``root``;
-    returns its ``data_root``."""
-    return _write_samples(Path(root) / 'ADEChallengeData2016', seed,
-                          ADE20KDataset, 1, 0,
-                          'images/{folder}/tiny_{split}_{i:03d}.jpg',
-                          'annotations/{folder}/tiny_{split}_{i:03d}.png')
-
-
-def make_tiny_cityscapes(root: Path, seed: int = 2) -> Path:
-    """Write a tiny Cityscapes (``leftImg8bit``/``gtFine`` layout, train id
-    annotations) under ``root``; returns its ``data_root``."""
-    stem = '{split}/{city}/{city}_{i:06d}_000019'
-    return _write_samples(Path(root) / 'cityscapes', seed, CityscapesDataset,
-                          0, 255, f'leftImg8bit/{stem}_leftImg8bit.png',
-                          f'gtFine/{stem}_gtFine_labelTrainIds.png')
 
 
 def make_tiny_broken_pascal_context(root: Path, source: Path) -> Path:
@@ -154,7 +145,8 @@ def make_tiny_broken_pascal_context(root: Path, source: Path) -> Path:
 
 
 if __name__ == '__main__':
-    tiny = make_tiny_pascal_context(REPO_ROOT / 'data' / 'tiny')
-    make_tiny_ade20k(REPO_ROOT / 'data' / 'tiny')
-    make_tiny_cityscapes(REPO_ROOT / 'data' / 'tiny')
-    make_tiny_broken_pascal_context(REPO_ROOT / 'data' / 'tiny_broken', tiny)
+    for data_root in LAYOUTS:
+        make_tiny_dataset(REPO_ROOT / 'data' / 'tiny', data_root)
+    make_tiny_broken_pascal_context(
+        REPO_ROOT / 'data' / 'tiny_broken',
+        REPO_ROOT / 'data' / 'tiny' / 'VOCdevkit' / 'VOC2010')
