@@ -1,11 +1,10 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """FastFCN's Joint Pyramid Upsampling for MMSegmentation.
 
-Importing this package (directly or through ``custom_imports`` in a config)
-checks the installed OpenMMLab versions and registers the plugin's modules
-into mmseg's registries; it changes nothing else. Weights-only checkpoint
-loading is switched on separately, by importing
-:mod:`mmseg_jpu.enable_weights_only_loading`.
+Importing this package checks the installed OpenMMLab versions and
+registers the plugin's modules into mmseg's registries, nothing else;
+:mod:`mmseg_jpu.enable_weights_only_loading` switches on weights-only
+checkpoint loading.
 """
 from .utils.version_check import check_versions
 

@@ -7,8 +7,7 @@ import pytest
 
 from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
                             PascalContextDataset59)
-from make_tiny_datasets import (make_tiny_ade20k, make_tiny_cityscapes,
-                                make_tiny_pascal_context)
+from make_tiny_datasets import make_tiny_dataset
 from .conftest import REPO_ROOT
 
 TINY = REPO_ROOT / 'data' / 'tiny'
@@ -41,19 +40,18 @@ def _cityscapes(data_root, split):
         pipeline=PIPELINE)
 
 
+#: data_root -> the dataset's builder
 DATASETS = {
-    'pascal_context_59':
-    (_pascal_context, TINY / 'VOCdevkit' / 'VOC2010', make_tiny_pascal_context),
-    'ade20k': (_ade20k, TINY / 'ADEChallengeData2016', make_tiny_ade20k),
-    'cityscapes': (_cityscapes, TINY / 'cityscapes', make_tiny_cityscapes),
+    'VOCdevkit/VOC2010': _pascal_context,
+    'ADEChallengeData2016': _ade20k,
+    'cityscapes': _cityscapes,
 }
 
 
 @pytest.mark.parametrize('name', DATASETS)
 @pytest.mark.parametrize('split, size', [('train', 8), ('val', 4)])
 def test_mmseg_reads_the_bundled_sample(name, split, size):
-    build, data_root, _ = DATASETS[name]
-    dataset = build(data_root, split)
+    dataset = DATASETS[name](TINY / name, split)
     assert len(dataset) == size
     shapes = set()
     for i in range(size):
@@ -69,10 +67,9 @@ def test_mmseg_reads_the_bundled_sample(name, split, size):
 
 @pytest.mark.parametrize('name', DATASETS)
 def test_generator_reproduces_the_bundled_sample(name, tmp_path):
-    build, data_root, make = DATASETS[name]
-    made_root = make(tmp_path)
+    build, made_root = DATASETS[name], make_tiny_dataset(tmp_path, name)
     for split in ('train', 'val'):
-        bundled, made = build(data_root, split), build(made_root, split)
+        bundled, made = build(TINY / name, split), build(made_root, split)
         assert len(bundled) == len(made)
         for i in range(len(bundled)):
             np.testing.assert_array_equal(made[i]['gt_seg_map'],

@@ -48,15 +48,12 @@ def test_good_values_pass(tmp_path):
 def test_folders_are_checked_by_writing_into_them(tmp_path):
     (tmp_path / 'file').write_text('')
     with pytest.raises(argparse.ArgumentTypeError,
-                       match='is a file: give a folder'):
+                       match=f'{tmp_path}/file is a file, not a folder'):
         output_folder(str(tmp_path / 'file'))
     with pytest.raises(argparse.ArgumentTypeError,
                        match='cannot write into /sys/x: /sys is not '
                        'writable'):
         output_folder('/sys/x')
-    with pytest.raises(argparse.ArgumentTypeError,
-                       match=f'{tmp_path} is a folder: give a .png file'):
-        output_file(('.png', ))(str(tmp_path))
 
 
 def test_missing_gpu_is_refused():

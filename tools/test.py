@@ -1,8 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""mmseg's tools/test.py with the plugin: the same arguments (CONFIG
-CHECKPOINT, --work-dir, --out, --show-dir, --tta, --cfg-options,
---launcher), and with --launcher pytorch it also tests on CPU-only machines
-(gloo). Several processes: tools/dist_test.sh."""
+"""mmseg's tools/test.py with the plugin, same arguments; --launcher
+pytorch also tests on CPU-only machines (tools/dist_test.sh)."""
 from mmseg_jpu.tools.launch import run_mmseg_tool
 
 if __name__ == '__main__':

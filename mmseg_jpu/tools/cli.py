@@ -1,8 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""The command-line convention of every tool in ``tools/``: a config is a
-file or ``mmseg::path`` / ``mmseg_jpu::path``, with ``--cfg-options``; one
-help style; exit status 2 for usage errors, 1 for failures, each a one-line
-message, never a traceback for a user's mistake."""
+"""The command-line convention of the tools in ``tools/`` (see
+docs/development.md): config arguments, help style and exit statuses."""
 import argparse
 import sys
 from typing import Callable, Optional, Tuple, Type
@@ -17,25 +15,24 @@ class ToolError(Exception):
 
 
 class CfgOptionsAction(DictAction):
-    """mmengine's ``DictAction``; a word that is not ``key=value`` is a
-    usage error naming it."""
+    """mmengine's ``DictAction``; a word without ``=`` is a usage error."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        for word in values or []:
+        for word in values:
             if '=' not in word:
-                parser.error(f'argument {option_string}: {word!r} is not '
-                             'key=value, e.g. model.decode_head.num_classes=21')
+                parser.error(
+                    f'argument {option_string}: {word!r} is not key=value, '
+                    'e.g. model.decode_head.num_classes=21')
         super().__call__(parser, namespace, values, option_string)
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
                     argparse.RawDescriptionHelpFormatter):
-    """Keeps the description's paragraphs and says each option's default,
+    """Keeps the description's paragraphs and gives each option's default
     unless it is ``None``, ``False`` or empty."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default is None or action.default is False or (
-                action.default in ({}, [], ())):  # not 0, which == False
+        if action.default is False or action.default in (None, {}, [], ()):
             return action.help
         return super()._get_help_string(action)
 
@@ -49,7 +46,7 @@ def tool_parser(description: str) -> argparse.ArgumentParser:
 def add_config_arguments(parser: argparse.ArgumentParser,
                          name: str = 'config',
                          default: Optional[str] = None) -> None:
-    """The positional config (optional if it has a ``default``) and
+    """Add the config (optional if it has a ``default``) and
     ``--cfg-options``."""
     parser.add_argument(
         name,
@@ -67,14 +64,11 @@ def add_config_arguments(parser: argparse.ArgumentParser,
 
 def load_config_arguments(parser: argparse.ArgumentParser,
                           args: argparse.Namespace,
-                          name: str = 'config',
-                          import_custom_modules: bool = True) -> Config:
+                          name: str = 'config') -> Config:
     """The config that ``args`` names, ``--cfg-options`` merged; a missing
-    file is a usage error (exit 2)."""
+    one is a usage error."""
     try:
-        return load_config(
-            getattr(args, name), args.cfg_options,
-            import_custom_modules=import_custom_modules)
+        return load_config(getattr(args, name), args.cfg_options)
     except FileNotFoundError as error:
         parser.error(f'argument {name}: {error}')
 
@@ -83,7 +77,7 @@ def run(main: Callable[[], None],
         name: str,
         failures: Tuple[Type[BaseException], ...] = ()) -> None:
     """Call ``main``; a :class:`ToolError` or one of ``failures`` ends the
-    tool with ``name: message`` on stderr and exit status 1."""
+    tool with ``name: message`` and exit status 1."""
     try:
         main()
     except (ToolError, *failures) as error:

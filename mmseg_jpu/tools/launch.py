@@ -1,7 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Run mmseg's own ``tools/train.py`` / ``tools/test.py`` with the plugin,
-launched alone, by ``torchrun`` (``--launcher pytorch``) or by slurm, on
-GPUs or, with ``torchrun``, on CPUs."""
+alone, by ``torchrun`` (``--launcher pytorch``, on GPUs or CPUs) or by slurm
+(on GPUs)."""
 import argparse
 import runpy
 import sys
@@ -11,9 +11,8 @@ import torch
 import mmseg_jpu  # noqa: F401  (registers CPUDistributedDataParallel)
 from .mmseg_tools import mmseg_tool
 
-#: what mmengine's launcher needs that a CPU-only torchrun process lacks:
-#: ``init_dist('pytorch')`` calls ``torch.cuda.set_device`` and the Runner's
-#: default wrapper passes ``device_ids=[LOCAL_RANK]``.
+#: what a CPU-only torchrun process needs: mmengine's ``init_dist`` and its
+#: default wrapper assume CUDA (``set_device``, ``device_ids``).
 CPU_DDP_OPTIONS = [
     'model_wrapper_cfg.type=mmseg.CPUDistributedDataParallel',
     'model_wrapper_cfg.device_ids=None', 'env_cfg.dist_cfg.backend=gloo'
@@ -22,19 +21,16 @@ CPU_DDP_OPTIONS = [
 
 def run_mmseg_tool(name: str) -> None:
     """Run mmseg's ``tools/<name>`` as ``__main__`` with this process's
-    arguments; where ``--launcher pytorch`` starts a process on a machine
-    without CUDA, create the gloo process group first (the Runner then
-    skips mmengine's CUDA-only ``init_dist``) and add
+    arguments; without CUDA, ``--launcher pytorch`` gets a gloo process
+    group (the Runner then skips ``init_dist``) and
     :data:`CPU_DDP_OPTIONS`."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('--launcher', default='none')
-    chosen = parser.parse_known_args()[0].launcher
-    if chosen != 'none' and not torch.cuda.is_available():
-        if chosen != 'pytorch':
-            sys.exit(f'{name}: --launcher {chosen} needs GPUs on this stack; '
-                     'on CPUs start the processes with torchrun '
-                     '(tools/dist_train.sh, tools/dist_test.sh), which '
-                     'use --launcher pytorch')
+    launcher = parser.parse_known_args()[0].launcher
+    if launcher != 'none' and not torch.cuda.is_available():
+        if launcher != 'pytorch':
+            sys.exit(f'{name}: --launcher {launcher} needs GPUs here; on '
+                     'CPUs use tools/dist_train.sh or tools/dist_test.sh')
         torch.distributed.init_process_group(backend='gloo')
         sys.argv += ['--cfg-options', *CPU_DDP_OPTIONS]
     runpy.run_path(str(mmseg_tool(name)), run_name='__main__')
