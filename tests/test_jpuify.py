@@ -73,8 +73,6 @@ def test_d16_config_fuses_c4_c5_at_stride_16():
 def test_output_stride_can_be_chosen():
     model = jpuify_model(_model(PSPNET), output_stride=16)
     assert model.neck.start_level == 2
-    with pytest.raises(JpuifyError, match='output stride 4 is not one of'):
-        jpuify_model(_model(PSPNET), output_stride=4)
 
 
 def test_mmseg_fastfcn_gets_the_paper_backbone_and_keeps_its_neck_settings():
@@ -138,36 +136,39 @@ def test_mobilenet_v2_and_resnest_get_their_stride_32_versions(
     assert model.decode_head.in_index == 4
 
 
-@pytest.mark.parametrize('name, message', [
-    (CGNET, "CGNet's dilations .* Context Guided blocks .* Use the CGNet "
-     'config as it is'),
+@pytest.mark.parametrize('name, field', [
     ('segformer/segformer_mit-b0_8xb2-160k_ade20k-512x512.py',
-     "backbone 'MixVisionTransformer' is not a dilated backbone .*Use JPU "
-     'in your own configs'),
+     "model.backbone.type is 'MixVisionTransformer'"),
     ('upernet/upernet_r50_4xb2-40k_cityscapes-512x1024.py',
-     "backbone 'ResNetV1c' is not dilated: it already runs at output "
-     'stride 32; nothing to convert'),
+     'model.backbone.dilations is (1, 1, 1, 1)'),
 ])
-def test_unconvertible_configs_are_refused_with_a_true_reason(name, message):
-    with pytest.raises(JpuifyError, match=message):
+def test_undilated_configs_are_refused_naming_the_field_and_the_fix(
+        name, field):
+    with pytest.raises(JpuifyError) as error:
         jpuify_model(_model(name))
+    assert field in str(error.value)
+    assert 'Use JPU in your own configs' in str(error.value)
 
 
-@pytest.mark.parametrize('change, message', [
-    (dict(neck=ConfigDict(type='FPN')),
-     "model.neck is 'FPN': jpuify adds a JointPyramidUpsampling neck"),
-    (dict(type='SegTTAModel'), "segmentor 'SegTTAModel' is not one of"),
+def test_cgnet_is_refused_with_its_reason():
+    with pytest.raises(JpuifyError, match='Context Guided blocks'):
+        jpuify_model(_model(CGNET))
+
+
+@pytest.mark.parametrize('change, field', [
+    (dict(neck=ConfigDict(type='FPN')), "model.neck is 'FPN'"),
+    (dict(type='SegTTAModel'), "model.type is 'SegTTAModel'"),
     (dict(backbone=dict(type='MyDilatedNet', dilations=(1, 2))),
-     "backbone 'MyDilatedNet' has no stride-32 version"),
+     "model.backbone.type is 'MyDilatedNet'"),
     (dict(auxiliary_head=dict(type='FCNHead', in_index=7)),
-     r'model.auxiliary_head.in_index=7 is out of range: the source model '
-     'gives its heads 4 features'),
+     'model.auxiliary_head.in_index=7 is out of range'),
 ])
-def test_bad_source_models_are_refused_naming_the_field(change, message):
+def test_bad_source_models_are_refused_naming_the_field(change, field):
     model = _model(PSPNET)
     model.update(change)
-    with pytest.raises(JpuifyError, match=message):
+    with pytest.raises(JpuifyError) as error:
         jpuify_model(model)
+    assert field in str(error.value)
 
 
 def test_missing_config_is_named(tmp_path):

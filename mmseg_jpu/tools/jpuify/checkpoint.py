@@ -4,57 +4,53 @@
 Dilation does not change a layer's parameters, so every tensor of the
 backbone and the heads is carried unchanged. New are the
 ``JointPyramidUpsampling`` (unless the source had mmseg's ``JPU`` fusing the
-same levels: its tensors are re-keyed, :func:`mmseg_jpu_weights`) and a
-head whose input channels changed (OCRNet's FCN head, moved to the JPU
-feature), initialised as in a new model.
+same levels: its tensors are re-keyed) and a head whose input channels
+changed (OCRNet's FCN head), initialised as in a new model.
 """
 import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
 import torch
-from torch import Tensor
 from mmengine.config import ConfigDict
+from torch import Tensor
 
 from mmseg_jpu.checkpoint import load_weights_only, state_dict_of
 from mmseg_jpu.utils.listing import listing
-from .errors import JpuifyError
-from .heads import feature_heads, module_prefix
+from .heads import feature_heads
 from .levels import build_model
-from .model import MMSEG_JPU, fused_levels
+from .model import MMSEG_JPU, JpuifyError, fused_levels
 
 State = Dict[str, Tensor]
 LISTED = 8
 
 
 def source_state(path: Path, model_cfg: ConfigDict) -> State:
-    """The state dict of a checkpoint file (a Runner checkpoint or a bare
-    state dict, read weights-only), which must have the keys and shapes of
-    the source config's model.
+    """The state dict of a checkpoint file (read weights-only).
 
     Raises:
-        JpuifyError: Naming the missing, unexpected and mismatched keys.
+        JpuifyError: If it does not fit ``model_cfg``, naming the missing,
+            unexpected and mismatched keys.
     """
     state = state_dict_of(load_weights_only(path, map_location='cpu'))
-    if not state or not all(torch.is_tensor(v) for v in state.values()):
-        raise JpuifyError(f'{path} holds no state dict of tensors (a '
-                          "checkpoint saved by mmengine's Runner or "
-                          'torch.save(model.state_dict()) is expected)')
     expected = build_model(model_cfg).state_dict()
-    mismatched = [
-        f'{key} {tuple(state[key].shape)} (config: {tuple(value.shape)})'
-        for key, value in expected.items()
-        if key in state and state[key].shape != value.shape
-    ]
-    problems = [
+    problems = {
+        'missing': expected.keys() - state.keys(),
+        'unexpected': state.keys() - expected.keys(),
+        'shape mismatch': [
+            f'{key} {tuple(getattr(state[key], "shape", ()))} '
+            f'(config: {tuple(value.shape)})'
+            for key, value in expected.items() if key in state
+            and getattr(state[key], 'shape', None) != value.shape
+        ]
+    }
+    listed = [
         f'{len(keys)} {what}: {listing(sorted(keys), LISTED)}'
-        for what, keys in (('missing', expected.keys() - state.keys()),
-                           ('unexpected', state.keys() - expected.keys()),
-                           ('shape mismatch', mismatched)) if keys
+        for what, keys in problems.items() if keys
     ]
-    if problems:
+    if listed:
         raise JpuifyError(f'{path} does not fit the source config (' +
-                          '; '.join(problems) +
+                          '; '.join(listed) +
                           '). Pass the checkpoint trained with this config')
     return state
 
@@ -65,13 +61,11 @@ def carry(state: State,
           path: Path,
           seed: int = 0) -> Tuple[State, List[str]]:
     """The converted model's state dict, to be written to ``path``, and the
-    summary lines of what was carried.
-
-    The new modules are initialised as in a new model, from the random
-    ``seed`` (the caller's random state is left as it was).
-    """
+    summary lines of what was carried; the new modules are initialised from
+    ``seed`` (the caller's random state is left as it was)."""
     retrained = tuple(
-        module_prefix(name) for (name, old), (_, new) in zip(
+        re.sub(r'\[(\d+)\]', r'.\1', name[len('model.'):]) + '.'
+        for (name, old), (_, new) in zip(
             feature_heads(source), feature_heads(converted))
         if old.get('in_channels') != new.get('in_channels'))
     with torch.random.fork_rng(devices=[]):
@@ -91,20 +85,16 @@ def carry(state: State,
     model.load_state_dict({k: t for k, (_, t) in sources.items()},
                           strict=False)
     new = target.keys() - sources.keys()
-    rekeyed = sum(key != used for key, (used, _) in sources.items())
     dropped = state.keys() - {used for used, _ in sources.values()}
     indent = ' ' * 12
     lines = [f'checkpoint  {path}: {len(sources)} tensors carried from the '
              'source checkpoint']
-    if rekeyed:
-        lines.append(f"{indent}{rekeyed} of them from mmseg's JPU, re-keyed "
-                     'for JointPyramidUpsampling')
-    new_modules = listing(sorted(_modules(new)), LISTED)
     lines.append(f'{indent}{len(new)} new (freshly initialised): '
-                 f'{new_modules}' if new else f'{indent}none new')
+                 f'{listing(_modules(new), LISTED)}' if new else
+                 f'{indent}none new')
     if dropped:
         lines.append(f'{indent}{len(dropped)} not carried: '
-                     f'{listing(sorted(_modules(dropped)), LISTED)}')
+                     f'{listing(_modules(dropped), LISTED)}')
     return model.state_dict(), lines
 
 
@@ -119,7 +109,6 @@ def mmseg_jpu_weights(state: State, width: int,
         state (dict): The source state dict (its keys under ``prefix``
             are read).
         width (int): ``mid_channels`` of the mmseg neck.
-        prefix (str): Key prefix of the neck.
 
     Returns:
         dict: Our key -> (the source key, the tensor in our layout).
@@ -152,4 +141,4 @@ def _same_mmseg_jpu(source: ConfigDict, converted: ConfigDict) -> bool:
 
 def _modules(keys: Iterable[str]) -> List[str]:
     """Keys grouped by module: ``neck.conv_layers.0.*`` and the like."""
-    return list({'.'.join(key.split('.')[:3]) + '.*': 0 for key in keys})
+    return sorted({'.'.join(key.split('.')[:3]) + '.*' for key in keys})

@@ -1,7 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Models built from configs, and what a backbone outputs (channels and
-stride of each level), probed on the meta device without allocating
-weights, so that no backbone's layout is written down twice."""
+"""Models built from configs, and the channels and stride of each backbone
+output, probed on the meta device (no weights allocated)."""
 import contextlib
 import copy
 import warnings
@@ -20,7 +19,7 @@ PROBE_SIZE = 256
 
 
 class Level(NamedTuple):
-    """One backbone output: its stage, channels and stride."""
+    """One backbone output."""
     stage: int
     channels: int
     stride: int
@@ -28,7 +27,7 @@ class Level(NamedTuple):
 
 def build_model(cfg: ConfigDict, meta: bool = True) -> nn.Module:
     """Build a model config of mmseg's registry, SyncBN as BN; on the meta
-    device (shapes only, no memory) unless ``meta`` is False."""
+    device unless ``meta`` is False."""
     device = torch.device('meta') if meta else contextlib.nullcontext()
     with DefaultScope.overwrite_default_scope('mmseg'), device, \
             warnings.catch_warnings():
