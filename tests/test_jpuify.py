@@ -42,13 +42,12 @@ def test_dilated_resnet_becomes_resnet_d32_plus_jpu():
         assert key not in model.backbone
     for key in ('depth', 'norm_cfg', 'norm_eval', 'style'):
         assert model.backbone[key] == source.backbone[key]  # nothing lost
-    assert model.neck == ConfigDict(
-        type='JointPyramidUpsampling',
-        in_channels=(256, 512, 1024, 2048),
-        start_level=1,
-        width=512,
-        dilations=(1, 2, 4, 8),
-        norm_cfg=source.backbone.norm_cfg)
+    assert model.neck == ConfigDict(type='JointPyramidUpsampling',
+                                    in_channels=(256, 512, 1024, 2048),
+                                    start_level=1,
+                                    width=512,
+                                    dilations=(1, 2, 4, 8),
+                                    norm_cfg=source.backbone.norm_cfg)
     assert model.decode_head.in_index == 4  # the JPU feature
     assert model.auxiliary_head.in_index == 2  # C4, as before
     assert source.backbone.type == 'ResNetV1c'  # the input is unchanged
@@ -177,9 +176,9 @@ def test_missing_config_is_named(tmp_path):
 
 
 def test_cfg_options_change_the_source_config(tmp_path):
-    result = jpuify(
-        f'mmseg::{PSPNET}', tmp_path / 'out.py',
-        cfg_options={'model.backbone.depth': 101})
+    result = jpuify(f'mmseg::{PSPNET}',
+                    tmp_path / 'out.py',
+                    cfg_options={'model.backbone.depth': 101})
     assert 'depth=101' in result.lines[1]
     assert load_config(str(result.config)).model.backbone.depth == 101
 
@@ -196,20 +195,23 @@ def test_mmseg_jpu_weights_give_the_same_feature_in_ours():
     converted = {
         key[len('neck.'):]: tensor
         for key, (_, tensor) in mmseg_jpu_weights(
-            {f'neck.{k}': v
-             for k, v in theirs.state_dict().items()}, width=4).items()
+            {
+                f'neck.{k}': v
+                for k, v in theirs.state_dict().items()
+            }, width=4).items()
     }
     ours = MODELS.build(
-        dict(
-            type='JointPyramidUpsampling',
-            in_channels=(8, 16, 32),
-            width=4,
-            align_corners=False))
+        dict(type='JointPyramidUpsampling',
+             in_channels=(8, 16, 32),
+             width=4,
+             align_corners=False))
     ours.load_state_dict(converted, strict=True)
     theirs.eval()
     ours.eval()
-    feats = [torch.randn(1, c, 16 // 2**i, 12 // 2**i)
-             for i, c in enumerate((8, 16, 32))]
+    feats = [
+        torch.randn(1, c, 16 // 2**i, 12 // 2**i)
+        for i, c in enumerate((8, 16, 32))
+    ]
     with torch.no_grad():
         torch.testing.assert_close(ours(feats)[-1], theirs(feats)[-1])
 
@@ -229,12 +231,11 @@ def _gflops(model):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    'name', [
-        PSPNET, DEEPLABV3PLUS, DEEPLABV3PLUS_D16, FASTFCN_PSP, FASTFCN_ENC,
-        KNET, OCRNET, MOBILENET_V2, RESNEST
-    ],
-    ids=lambda s: s.split('/')[1][:-3])
+@pytest.mark.parametrize('name', [
+    PSPNET, DEEPLABV3PLUS, DEEPLABV3PLUS_D16, FASTFCN_PSP, FASTFCN_ENC, KNET,
+    OCRNET, MOBILENET_V2, RESNEST
+],
+                         ids=lambda s: s.split('/')[1][:-3])
 def test_converted_model_runs_with_the_logits_shape_of_its_source(name):
     source = _model(name)
     source_logits, source_model = _logits(source)

@@ -42,8 +42,9 @@ def parse_args():
         nargs=2,
         metavar=('H', 'W'),
         help='also count GFLOPs of both models at HxW, built on the CPU')
-    parser.add_argument(
-        '--verbose', action='store_true', help="also print mmengine's log")
+    parser.add_argument('--verbose',
+                        action='store_true',
+                        help="also print mmengine's log")
     args = parser.parse_args()
     try:
         source = config_path(args.src_config)

@@ -67,9 +67,11 @@ def jpuify(source: str,
         if model.backbone.pop('init_cfg', None):
             removed.append('model.backbone.init_cfg')
         model.pretrained = None
-        result.lines += lines + ['load_from   ' + cfg.load_from + (
-            f' ({" and ".join(removed)} removed: the checkpoint holds every '
-            'weight)' if removed else '')]
+        result.lines += lines + [
+            'load_from   ' + cfg.load_from +
+            (f' ({" and ".join(removed)} removed: the checkpoint holds every '
+             'weight)' if removed else '')
+        ]
     cfg.model = model
     imports = (cfg.get('custom_imports') or {}).get('imports', [])
     imports = [imports] if isinstance(imports, str) else imports
@@ -77,7 +79,8 @@ def jpuify(source: str,
     cfg.custom_imports = dict(imports=imports, allow_failed_imports=False)
     result.config.parent.mkdir(parents=True, exist_ok=True)
     if result.checkpoint:
-        meta = dict(source_config=source, seed=seed,
+        meta = dict(source_config=source,
+                    seed=seed,
                     source_checkpoint=Path(checkpoint).name)
         torch.save(dict(meta=dict(jpuify=meta), state_dict=carried),
                    result.checkpoint)

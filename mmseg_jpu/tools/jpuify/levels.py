@@ -4,7 +4,7 @@ output, probed on the meta device (no weights allocated)."""
 import contextlib
 import copy
 import warnings
-from typing import List, NamedTuple
+from typing import List, NamedTuple, Tuple
 
 import torch
 import torch.nn as nn
@@ -50,3 +50,20 @@ def backbone_levels(backbone: ConfigDict) -> List[Level]:
         Level(stage, out.shape[1], PROBE_SIZE // out.shape[2])
         for stage, out in zip(sorted(module.out_indices), outs)
     ]
+
+
+def feature_heads(model: ConfigDict) -> List[Tuple[str, ConfigDict]]:
+    """``(config field, head config)`` of every head that reads features:
+    a decode head may be a list (``CascadeEncoderDecoder``), and K-Net's
+    ``IterativeDecodeHead`` reads through its ``kernel_generate_head``."""
+    heads = []
+    for field in ('decode_head', 'auxiliary_head'):
+        value = model.get(field) or []
+        listed = isinstance(value, (list, tuple))
+        for i, head in enumerate(value if listed else [value]):
+            name = f'model.{field}' + (f'[{i}]' if listed else '')
+            while head.get('kernel_generate_head'):
+                name = f'{name}.kernel_generate_head'
+                head = head.kernel_generate_head
+            heads.append((name, head))
+    return heads

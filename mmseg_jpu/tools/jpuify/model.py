@@ -6,8 +6,7 @@ from typing import Optional
 from mmengine.config import ConfigDict
 
 from mmseg_jpu.models.backbones.no_dilation import RESNET_STRIDE_ARGS
-from .heads import feature_heads
-from .levels import backbone_levels
+from .levels import backbone_levels, feature_heads
 
 DOCS = 'docs/jpuify.md'
 SEGMENTORS = ('EncoderDecoder', 'CascadeEncoderDecoder')
@@ -62,13 +61,14 @@ def jpuify_model(model: ConfigDict,
         reads = [level.stage for level in used[start:end - 1]] + [None]
         default_stride = used[start].stride
         neck = model.neck
-        settings = dict(
-            width=neck.get('mid_channels', 512),
-            dilations=neck.get('dilations', JPU_DILATIONS),
-            align_corners=neck.get('align_corners', False),
-            norm_cfg=neck.get('norm_cfg', dict(type='BN')),
-            **{key: neck[key]
-               for key in ('conv_cfg', 'act_cfg') if key in neck})
+        settings = dict(width=neck.get('mid_channels', 512),
+                        dilations=neck.get('dilations', JPU_DILATIONS),
+                        align_corners=neck.get('align_corners', False),
+                        norm_cfg=neck.get('norm_cfg', dict(type='BN')),
+                        **{
+                            key: neck[key]
+                            for key in ('conv_cfg', 'act_cfg') if key in neck
+                        })
     else:
         if levels[-1].stage != stages[-1].stage:
             raise JpuifyError(
@@ -92,12 +92,12 @@ def jpuify_model(model: ConfigDict,
 
     model = copy.deepcopy(model)
     model.backbone = stride32(backbone, new)
-    model.neck = ConfigDict(
-        type='JointPyramidUpsampling',
-        in_channels=tuple(by_stage[s].channels for s in new),
-        start_level=next(i for i, s in enumerate(new)
-                         if by_stage[s].stride >= stride),
-        **settings)
+    model.neck = ConfigDict(type='JointPyramidUpsampling',
+                            in_channels=tuple(by_stage[s].channels
+                                              for s in new),
+                            start_level=next(i for i, s in enumerate(new)
+                                             if by_stage[s].stride >= stride),
+                            **settings)
     strides = [by_stage[s].stride for s in new]
     for name, head in feature_heads(model):
         index = head.get('in_index', -1)
@@ -110,8 +110,8 @@ def jpuify_model(model: ConfigDict,
             len(new) if reads[i] is None else new.index(reads[i])
             for i in indices
         ]
-        head.in_index = (indices[0] if isinstance(index, int) else
-                         type(index)(indices))
+        head.in_index = (indices[0]
+                         if isinstance(index, int) else type(index)(indices))
         # OCRNet's FCN head hands its logits on at the output stride
         if (model.type == 'CascadeEncoderDecoder'
                 and name.startswith('model.decode_head[')
@@ -123,8 +123,7 @@ def jpuify_model(model: ConfigDict,
 
 
 def stride32(backbone: ConfigDict, out_indices=None) -> ConfigDict:
-    """The stride-32 config of a dilated ``backbone`` (every stage
-    output by default)."""
+    """The stride-32 config of a dilated ``backbone``."""
     target, stride_args, num_stages = STRIDE_32[backbone.type]
     config = ConfigDict(type=target, **IMPLIED.get(backbone.type, {}))
     config.update({
@@ -138,8 +137,7 @@ def stride32(backbone: ConfigDict, out_indices=None) -> ConfigDict:
 
 
 def has_dilation_to_replace(model: ConfigDict) -> bool:
-    """Whether the model has a dilated backbone, or mmseg's ``JPU`` on a
-    backbone (mmseg's FastFCN): what jpuify converts or explains."""
+    """Whether the model has a dilated backbone or mmseg's ``JPU``."""
     dilations = (model.get('backbone') or {}).get('dilations') or ()
     return any(d > 1 for d in dilations) or _has_mmseg_jpu(model)
 
@@ -163,12 +161,13 @@ def _check_source(model: ConfigDict) -> None:
     neck = model.get('neck')
     fields = {
         'model.type': (model.get('type'), model.get('type') in SEGMENTORS),
-        'model.backbone.type':
-        (backbone.get('type'), backbone.get('type') in STRIDE_32),
+        'model.backbone.type': (backbone.get('type'), backbone.get('type')
+                                in STRIDE_32),
         'model.backbone.dilations':
         (backbone.get('dilations'), has_dilation_to_replace(model)),
-        'model.neck': (neck if not isinstance(neck, dict) else neck.get(
-            'type'), not neck or _has_mmseg_jpu(model)),
+        'model.neck':
+        (neck if not isinstance(neck, dict) else neck.get('type'), not neck
+         or _has_mmseg_jpu(model)),
     }
     for field, (value, convertible) in fields.items():
         if not convertible:

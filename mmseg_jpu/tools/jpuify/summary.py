@@ -7,8 +7,7 @@ import torch
 from mmengine.analysis import FlopAnalyzer
 from mmengine.config import ConfigDict
 
-from .heads import feature_heads
-from .levels import PROBE_SIZE, build_model, meta_image
+from .levels import PROBE_SIZE, build_model, feature_heads, meta_image
 
 BACKBONE_KEYS = ('depth', 'strides', 'dilations', 'out_indices')
 NECK_KEYS = ('in_channels', 'start_level', 'width', 'mid_channels',
@@ -22,13 +21,13 @@ def summary_lines(source: ConfigDict,
     """The summary of converting model config ``source`` to ``converted``;
     GFLOPs at ``flops_shape`` ``(H, W)`` if given (built on the CPU)."""
     (before, old_params), (after, new_params) = map(_probe,
-                                                     (source, converted))
+                                                    (source, converted))
     lines = []
     for part, keys in (('backbone', BACKBONE_KEYS), ('neck', NECK_KEYS)):
         old, new = (_described(m.get(part), keys) for m in (source, converted))
         lines += [f'{part:<11} {old}', f'         -> {new}']
-    for (name, old), (_, new) in zip(
-            feature_heads(source), feature_heads(converted)):
+    for (name, old), (_, new) in zip(feature_heads(source),
+                                     feature_heads(converted)):
         lines.append(f'{name}.in_index  {_reads(old, before)} -> '
                      f'{_reads(new, after)}')
     lines.append(f'parameters  {old_params / 1e6:.2f} M -> '
