@@ -42,13 +42,12 @@ def test_dilated_resnet_becomes_resnet_d32_plus_jpu():
         assert key not in model.backbone
     for key in ('depth', 'norm_cfg', 'norm_eval', 'style'):
         assert model.backbone[key] == source.backbone[key]  # nothing lost
-    assert model.neck == ConfigDict(
-        type='JointPyramidUpsampling',
-        in_channels=(256, 512, 1024, 2048),
-        start_level=1,
-        width=512,
-        dilations=(1, 2, 4, 8),
-        norm_cfg=source.backbone.norm_cfg)
+    assert model.neck == ConfigDict(type='JointPyramidUpsampling',
+                                    in_channels=(256, 512, 1024, 2048),
+                                    start_level=1,
+                                    width=512,
+                                    dilations=(1, 2, 4, 8),
+                                    norm_cfg=source.backbone.norm_cfg)
     assert model.decode_head.in_index == 4  # the JPU feature
     assert model.auxiliary_head.in_index == 2  # C4, as before
     assert source.backbone.type == 'ResNetV1c'  # the input is unchanged
@@ -73,8 +72,6 @@ def test_d16_config_fuses_c4_c5_at_stride_16():
 def test_output_stride_can_be_chosen():
     model = jpuify_model(_model(PSPNET), output_stride=16)
     assert model.neck.start_level == 2
-    with pytest.raises(JpuifyError, match='output stride 4 is not one of'):
-        jpuify_model(_model(PSPNET), output_stride=4)
 
 
 def test_mmseg_fastfcn_gets_the_paper_backbone_and_keeps_its_neck_settings():
@@ -138,36 +135,39 @@ def test_mobilenet_v2_and_resnest_get_their_stride_32_versions(
     assert model.decode_head.in_index == 4
 
 
-@pytest.mark.parametrize('name, message', [
-    (CGNET, "CGNet's dilations .* Context Guided blocks .* Use the CGNet "
-     'config as it is'),
+@pytest.mark.parametrize('name, field', [
     ('segformer/segformer_mit-b0_8xb2-160k_ade20k-512x512.py',
-     "backbone 'MixVisionTransformer' is not a dilated backbone .*Use JPU "
-     'in your own configs'),
+     "model.backbone.type is 'MixVisionTransformer'"),
     ('upernet/upernet_r50_4xb2-40k_cityscapes-512x1024.py',
-     "backbone 'ResNetV1c' is not dilated: it already runs at output "
-     'stride 32; nothing to convert'),
+     'model.backbone.dilations is (1, 1, 1, 1)'),
 ])
-def test_unconvertible_configs_are_refused_with_a_true_reason(name, message):
-    with pytest.raises(JpuifyError, match=message):
+def test_undilated_configs_are_refused_naming_the_field_and_the_fix(
+        name, field):
+    with pytest.raises(JpuifyError) as error:
         jpuify_model(_model(name))
+    assert field in str(error.value)
+    assert 'Use JPU in your own configs' in str(error.value)
 
 
-@pytest.mark.parametrize('change, message', [
-    (dict(neck=ConfigDict(type='FPN')),
-     "model.neck is 'FPN': jpuify adds a JointPyramidUpsampling neck"),
-    (dict(type='SegTTAModel'), "segmentor 'SegTTAModel' is not one of"),
+def test_cgnet_is_refused_with_its_reason():
+    with pytest.raises(JpuifyError, match='Context Guided blocks'):
+        jpuify_model(_model(CGNET))
+
+
+@pytest.mark.parametrize('change, field', [
+    (dict(neck=ConfigDict(type='FPN')), "model.neck is 'FPN'"),
+    (dict(type='SegTTAModel'), "model.type is 'SegTTAModel'"),
     (dict(backbone=dict(type='MyDilatedNet', dilations=(1, 2))),
-     "backbone 'MyDilatedNet' has no stride-32 version"),
+     "model.backbone.type is 'MyDilatedNet'"),
     (dict(auxiliary_head=dict(type='FCNHead', in_index=7)),
-     r'model.auxiliary_head.in_index=7 is out of range: the source model '
-     'gives its heads 4 features'),
+     'model.auxiliary_head.in_index=7 is out of range'),
 ])
-def test_bad_source_models_are_refused_naming_the_field(change, message):
+def test_bad_source_models_are_refused_naming_the_field(change, field):
     model = _model(PSPNET)
     model.update(change)
-    with pytest.raises(JpuifyError, match=message):
+    with pytest.raises(JpuifyError) as error:
         jpuify_model(model)
+    assert field in str(error.value)
 
 
 def test_missing_config_is_named(tmp_path):
@@ -176,9 +176,9 @@ def test_missing_config_is_named(tmp_path):
 
 
 def test_cfg_options_change_the_source_config(tmp_path):
-    result = jpuify(
-        f'mmseg::{PSPNET}', tmp_path / 'out.py',
-        cfg_options={'model.backbone.depth': 101})
+    result = jpuify(f'mmseg::{PSPNET}',
+                    tmp_path / 'out.py',
+                    cfg_options={'model.backbone.depth': 101})
     assert 'depth=101' in result.lines[1]
     assert load_config(str(result.config)).model.backbone.depth == 101
 
@@ -195,20 +195,23 @@ def test_mmseg_jpu_weights_give_the_same_feature_in_ours():
     converted = {
         key[len('neck.'):]: tensor
         for key, (_, tensor) in mmseg_jpu_weights(
-            {f'neck.{k}': v
-             for k, v in theirs.state_dict().items()}, width=4).items()
+            {
+                f'neck.{k}': v
+                for k, v in theirs.state_dict().items()
+            }, width=4).items()
     }
     ours = MODELS.build(
-        dict(
-            type='JointPyramidUpsampling',
-            in_channels=(8, 16, 32),
-            width=4,
-            align_corners=False))
+        dict(type='JointPyramidUpsampling',
+             in_channels=(8, 16, 32),
+             width=4,
+             align_corners=False))
     ours.load_state_dict(converted, strict=True)
     theirs.eval()
     ours.eval()
-    feats = [torch.randn(1, c, 16 // 2**i, 12 // 2**i)
-             for i, c in enumerate((8, 16, 32))]
+    feats = [
+        torch.randn(1, c, 16 // 2**i, 12 // 2**i)
+        for i, c in enumerate((8, 16, 32))
+    ]
     with torch.no_grad():
         torch.testing.assert_close(ours(feats)[-1], theirs(feats)[-1])
 
@@ -228,12 +231,11 @@ def _gflops(model):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    'name', [
-        PSPNET, DEEPLABV3PLUS, DEEPLABV3PLUS_D16, FASTFCN_PSP, FASTFCN_ENC,
-        KNET, OCRNET, MOBILENET_V2, RESNEST
-    ],
-    ids=lambda s: s.split('/')[1][:-3])
+@pytest.mark.parametrize('name', [
+    PSPNET, DEEPLABV3PLUS, DEEPLABV3PLUS_D16, FASTFCN_PSP, FASTFCN_ENC, KNET,
+    OCRNET, MOBILENET_V2, RESNEST
+],
+                         ids=lambda s: s.split('/')[1][:-3])
 def test_converted_model_runs_with_the_logits_shape_of_its_source(name):
     source = _model(name)
     source_logits, source_model = _logits(source)

@@ -175,8 +175,6 @@ def test_mmseg_fastfcn_checkpoint_carries_over_whole(tmp_path):
     source, carried, summary = _jpuify_with_random_weights(
         tmp_path, FASTFCN_R18)
     assert len(carried) == len(source)
-    neck = [k for k in source if k.startswith('neck.')]
-    assert f"{len(neck)} of them from mmseg's JPU" in summary
     assert 'none new' in summary
     for key, tensor in source.items():
         if not key.startswith('neck.'):

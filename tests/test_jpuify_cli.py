@@ -43,7 +43,7 @@ FAILURES = {
      r'other.pth does not fit the source config \(.* missing: '
      r'auxiliary_head\..*; 1 unexpected: backbone.nope\)'),
     'refused config': ([CGNET, '{tmp}/out.py'],
-                       "CGNet's dilations .* Use the CGNet config as it is"),
+                       'CGNet.s dilations .* Context Guided blocks'),
 }
 #: mmseg's dilated PSPNet model, shrunk to a ResNet-18
 SMALL_PSPNET = f"""

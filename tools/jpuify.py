@@ -1,10 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Write the FastFCN version of an mmseg config with a dilated backbone: the
-stride-32 backbone (ResNetD32, ResNeStD32 or MobileNetV2D32) plus
-JointPyramidUpsampling, every head reading what it read before (the deepest
-feature now being the JPU's). With --checkpoint, also write the source
-model's trained weights carried over, beside OUT_CONFIG, and name them in
-its load_from. Prints what changed."""
+stride-32 backbone plus JointPyramidUpsampling, every head reading what it
+read before. With --checkpoint, also carry the source model's weights over,
+beside OUT_CONFIG. Prints what changed."""
 from mmseg_jpu.checkpoint import CheckpointLoadError
 from mmseg_jpu.tools.argument_checks import existing_file, output_file
 from mmseg_jpu.tools.cli import (ToolError, add_config_arguments, run,
@@ -20,20 +18,18 @@ def parse_args():
     parser.add_argument(
         'out_config',
         type=output_file(('.py', )),
-        help='converted config to write (.py); with --checkpoint the '
-        'converted checkpoint is written beside it as <name>.pth')
+        help='converted config to write (.py); the checkpoint goes beside it '
+        'as <name>.pth')
     parser.add_argument(
         '--checkpoint',
         type=existing_file,
-        help='checkpoint trained with SRC_CONFIG: its backbone and heads are '
-        'carried over, the new JPU neck is freshly initialised (without it: '
+        help='checkpoint trained with SRC_CONFIG, carried over (without it: '
         'write the config only)')
     parser.add_argument(
         '--seed',
         type=int,
         default=0,
-        help='random seed of the fresh initialisation of the new modules '
-        '(with --checkpoint)')
+        help='random seed of the new modules (with --checkpoint)')
     parser.add_argument(
         '--output-stride',
         type=int,
@@ -45,12 +41,10 @@ def parse_args():
         type=int,
         nargs=2,
         metavar=('H', 'W'),
-        help='also count GFLOPs of both models at an HxW input, building '
-        'them on the CPU')
-    parser.add_argument(
-        '--verbose',
-        action='store_true',
-        help="also print mmengine's log (the new modules' initialisation)")
+        help='also count GFLOPs of both models at HxW, built on the CPU')
+    parser.add_argument('--verbose',
+                        action='store_true',
+                        help="also print mmengine's log")
     args = parser.parse_args()
     try:
         source = config_path(args.src_config)

@@ -1,60 +1,47 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Carry a trained checkpoint of the source model over to the converted one.
-
-Dilation does not change a layer's parameters, so every tensor of the
-backbone and the heads is carried unchanged. New are the
-``JointPyramidUpsampling`` (unless the source had mmseg's ``JPU`` fusing the
-same levels: its tensors are re-keyed, :func:`mmseg_jpu_weights`) and a
-head whose input channels changed (OCRNet's FCN head, moved to the JPU
-feature), initialised as in a new model.
-"""
+"""Carry a trained checkpoint of the source model over to the converted
+one: every tensor but the new neck's and a head's whose inputs changed."""
 import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
 import torch
-from torch import Tensor
 from mmengine.config import ConfigDict
+from torch import Tensor
 
 from mmseg_jpu.checkpoint import load_weights_only, state_dict_of
 from mmseg_jpu.utils.listing import listing
-from .errors import JpuifyError
-from .heads import feature_heads, module_prefix
-from .levels import build_model
-from .model import MMSEG_JPU, fused_levels
+from .levels import build_model, feature_heads
+from .model import MMSEG_JPU, JpuifyError, fused_levels
 
 State = Dict[str, Tensor]
 LISTED = 8
 
 
 def source_state(path: Path, model_cfg: ConfigDict) -> State:
-    """The state dict of a checkpoint file (a Runner checkpoint or a bare
-    state dict, read weights-only), which must have the keys and shapes of
-    the source config's model.
+    """The state dict of a checkpoint file (read weights-only).
 
     Raises:
-        JpuifyError: Naming the missing, unexpected and mismatched keys.
+        JpuifyError: If it does not fit ``model_cfg``, naming the missing,
+            unexpected and mismatched keys.
     """
     state = state_dict_of(load_weights_only(path, map_location='cpu'))
-    if not state or not all(torch.is_tensor(v) for v in state.values()):
-        raise JpuifyError(f'{path} holds no state dict of tensors (a '
-                          "checkpoint saved by mmengine's Runner or "
-                          'torch.save(model.state_dict()) is expected)')
     expected = build_model(model_cfg).state_dict()
     mismatched = [
-        f'{key} {tuple(state[key].shape)} (config: {tuple(value.shape)})'
-        for key, value in expected.items()
-        if key in state and state[key].shape != value.shape
+        f'{key} {tuple(getattr(state[key], "shape", ()))} '
+        f'(config: {tuple(value.shape)})' for key, value in expected.items()
+        if key in state and getattr(state[key], 'shape', None) != value.shape
     ]
-    problems = [
+    problems = dict(missing=expected.keys() - state.keys(),
+                    unexpected=state.keys() - expected.keys())
+    problems['shape mismatch'] = mismatched
+    listed = [
         f'{len(keys)} {what}: {listing(sorted(keys), LISTED)}'
-        for what, keys in (('missing', expected.keys() - state.keys()),
-                           ('unexpected', state.keys() - expected.keys()),
-                           ('shape mismatch', mismatched)) if keys
+        for what, keys in problems.items() if keys
     ]
-    if problems:
+    if listed:
         raise JpuifyError(f'{path} does not fit the source config (' +
-                          '; '.join(problems) +
+                          '; '.join(listed) +
                           '). Pass the checkpoint trained with this config')
     return state
 
@@ -65,14 +52,12 @@ def carry(state: State,
           path: Path,
           seed: int = 0) -> Tuple[State, List[str]]:
     """The converted model's state dict, to be written to ``path``, and the
-    summary lines of what was carried.
-
-    The new modules are initialised as in a new model, from the random
-    ``seed`` (the caller's random state is left as it was).
-    """
+    summary lines of what was carried; the new modules are initialised from
+    ``seed`` (the caller's random state is left as it was)."""
     retrained = tuple(
-        module_prefix(name) for (name, old), (_, new) in zip(
-            feature_heads(source), feature_heads(converted))
+        re.sub(r'\[(\d+)\]', r'.\1', name[len('model.'):]) + '.'
+        for (name, old), (
+            _, new) in zip(feature_heads(source), feature_heads(converted))
         if old.get('in_channels') != new.get('in_channels'))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -88,48 +73,36 @@ def carry(state: State,
     target = model.state_dict()
     sources = {key: found[key] for key in target if key in found}
     # not load_state_dict's missing keys: BN fills num_batches_tracked in
-    model.load_state_dict({k: t for k, (_, t) in sources.items()},
-                          strict=False)
+    carried = {key: tensor for key, (_, tensor) in sources.items()}
+    model.load_state_dict(carried, strict=False)
     new = target.keys() - sources.keys()
-    rekeyed = sum(key != used for key, (used, _) in sources.items())
     dropped = state.keys() - {used for used, _ in sources.values()}
     indent = ' ' * 12
-    lines = [f'checkpoint  {path}: {len(sources)} tensors carried from the '
-             'source checkpoint']
-    if rekeyed:
-        lines.append(f"{indent}{rekeyed} of them from mmseg's JPU, re-keyed "
-                     'for JointPyramidUpsampling')
-    new_modules = listing(sorted(_modules(new)), LISTED)
-    lines.append(f'{indent}{len(new)} new (freshly initialised): '
-                 f'{new_modules}' if new else f'{indent}none new')
+    lines = [
+        f'checkpoint  {path}: {len(sources)} tensors carried from the '
+        'source checkpoint', f'{indent}{len(new)} new (freshly '
+        f'initialised): {listing(_modules(new), LISTED)}'
+        if new else f'{indent}none new'
+    ]
     if dropped:
         lines.append(f'{indent}{len(dropped)} not carried: '
-                     f'{listing(sorted(_modules(dropped)), LISTED)}')
+                     f'{listing(_modules(dropped), LISTED)}')
     return model.state_dict(), lines
 
 
-def mmseg_jpu_weights(state: State, width: int,
+def mmseg_jpu_weights(state: State,
+                      width: int,
                       prefix: str = 'neck.') -> Dict[str, Tuple[str, Tensor]]:
-    """Our neck's tensors from an mmseg ``JPU``'s, which then computes the
-    same JPU feature: mmseg's layers are ours wrapped in one more
-    ``Sequential``, and it concatenates the levels the dilation branches
-    read shallowest first, ours (as the official FastFCN) deepest first.
-
-    Args:
-        state (dict): The source state dict (its keys under ``prefix``
-            are read).
-        width (int): ``mid_channels`` of the mmseg neck.
-        prefix (str): Key prefix of the neck.
-
-    Returns:
-        dict: Our key -> (the source key, the tensor in our layout).
-    """
+    """Our key -> (source key, tensor) for the tensors of an mmseg ``JPU``
+    of ``mid_channels`` ``width``: its layers are ours wrapped in one more
+    ``Sequential``, its concatenation is shallowest first, ours deepest
+    first."""
     converted = {}
     for key, tensor in state.items():
         if not key.startswith(prefix):
             continue
-        ours = re.sub(r'^(conv_layers|dilation_layers)\.(\d+)\.0\.',
-                      r'\1.\2.', key[len(prefix):])
+        ours = re.sub(r'^(conv_layers|dilation_layers)\.(\d+)\.0\.', r'\1.\2.',
+                      key[len(prefix):])
         dim = (0 if '.depthwise_conv.' in ours else
                1 if ours.endswith('pointwise_conv.conv.weight') else None)
         if ours.startswith('dilation_layers.') and dim is not None \
@@ -140,7 +113,6 @@ def mmseg_jpu_weights(state: State, width: int,
 
 
 def _same_mmseg_jpu(source: ConfigDict, converted: ConfigDict) -> bool:
-    """Whether the source's mmseg ``JPU`` fuses the levels ours fuses."""
     neck = source.get('neck')
     if not isinstance(neck, dict) or neck.get('type') != MMSEG_JPU:
         return False
@@ -151,5 +123,4 @@ def _same_mmseg_jpu(source: ConfigDict, converted: ConfigDict) -> bool:
 
 
 def _modules(keys: Iterable[str]) -> List[str]:
-    """Keys grouped by module: ``neck.conv_layers.0.*`` and the like."""
-    return list({'.'.join(key.split('.')[:3]) + '.*': 0 for key in keys})
+    return sorted({'.'.join(key.split('.')[:3]) + '.*' for key in keys})

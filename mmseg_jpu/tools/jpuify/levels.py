@@ -1,11 +1,10 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Models built from configs, and what a backbone outputs (channels and
-stride of each level), probed on the meta device without allocating
-weights, so that no backbone's layout is written down twice."""
+"""Models built from configs, and the channels and stride of each backbone
+output, probed on the meta device (no weights allocated)."""
 import contextlib
 import copy
 import warnings
-from typing import List, NamedTuple
+from typing import List, NamedTuple, Tuple
 
 import torch
 import torch.nn as nn
@@ -20,7 +19,7 @@ PROBE_SIZE = 256
 
 
 class Level(NamedTuple):
-    """One backbone output: its stage, channels and stride."""
+    """One backbone output."""
     stage: int
     channels: int
     stride: int
@@ -28,7 +27,7 @@ class Level(NamedTuple):
 
 def build_model(cfg: ConfigDict, meta: bool = True) -> nn.Module:
     """Build a model config of mmseg's registry, SyncBN as BN; on the meta
-    device (shapes only, no memory) unless ``meta`` is False."""
+    device unless ``meta`` is False."""
     device = torch.device('meta') if meta else contextlib.nullcontext()
     with DefaultScope.overwrite_default_scope('mmseg'), device, \
             warnings.catch_warnings():
@@ -51,3 +50,20 @@ def backbone_levels(backbone: ConfigDict) -> List[Level]:
         Level(stage, out.shape[1], PROBE_SIZE // out.shape[2])
         for stage, out in zip(sorted(module.out_indices), outs)
     ]
+
+
+def feature_heads(model: ConfigDict) -> List[Tuple[str, ConfigDict]]:
+    """``(config field, head config)`` of every head that reads features:
+    a decode head may be a list (``CascadeEncoderDecoder``), and K-Net's
+    ``IterativeDecodeHead`` reads through its ``kernel_generate_head``."""
+    heads = []
+    for field in ('decode_head', 'auxiliary_head'):
+        value = model.get(field) or []
+        listed = isinstance(value, (list, tuple))
+        for i, head in enumerate(value if listed else [value]):
+            name = f'model.{field}' + (f'[{i}]' if listed else '')
+            while head.get('kernel_generate_head'):
+                name = f'{name}.kernel_generate_head'
+                head = head.kernel_generate_head
+            heads.append((name, head))
+    return heads

@@ -1,41 +1,33 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""What a conversion changed: the backbone, the neck, what each head reads
-(index, channels, stride), the parameters and, on request, the GFLOPs."""
-from typing import List, Optional, Sequence, Tuple
+"""What a conversion changed: the backbone, the neck, what each head reads,
+the parameters and, on request, the GFLOPs."""
+from typing import List, Optional, Tuple
 
 import torch
 from mmengine.analysis import FlopAnalyzer
 from mmengine.config import ConfigDict
 
-from .heads import feature_heads, in_index
-from .levels import PROBE_SIZE, build_model, meta_image
-from .model import MMSEG_JPU
+from .levels import PROBE_SIZE, build_model, feature_heads, meta_image
 
 BACKBONE_KEYS = ('depth', 'strides', 'dilations', 'out_indices')
 NECK_KEYS = ('in_channels', 'start_level', 'width', 'mid_channels',
              'dilations', 'align_corners')
-JPU_NECKS = ('JointPyramidUpsampling', MMSEG_JPU)
+JPU_NECKS = ('JointPyramidUpsampling', 'JPU')
 
 
 def summary_lines(source: ConfigDict,
                   converted: ConfigDict,
                   flops_shape: Optional[Tuple[int, int]] = None) -> List[str]:
-    """The summary of converting model config ``source`` to ``converted``.
-
-    Args:
-        flops_shape (tuple, optional): ``(H, W)`` to count GFLOPs at (both
-            models are then built on the CPU); None to skip.
-    """
+    """The summary of converting model config ``source`` to ``converted``;
+    GFLOPs at ``flops_shape`` ``(H, W)`` if given (built on the CPU)."""
     (before, old_params), (after, new_params) = map(_probe,
-                                                     (source, converted))
-    lines = [
-        f'backbone    {_described(source.backbone, BACKBONE_KEYS)}',
-        f'         -> {_described(converted.backbone, BACKBONE_KEYS)}',
-        f'neck        {_described(source.get("neck"), NECK_KEYS)}',
-        f'         -> {_described(converted.neck, NECK_KEYS)}',
-    ]
-    for (name, old), (_, new) in zip(
-            feature_heads(source), feature_heads(converted)):
+                                                    (source, converted))
+    lines = []
+    for part, keys in (('backbone', BACKBONE_KEYS), ('neck', NECK_KEYS)):
+        old, new = (_described(m.get(part), keys) for m in (source, converted))
+        lines += [f'{part:<11} {old}', f'         -> {new}']
+    for (name, old), (_, new) in zip(feature_heads(source),
+                                     feature_heads(converted)):
         lines.append(f'{name}.in_index  {_reads(old, before)} -> '
                      f'{_reads(new, after)}')
     lines.append(f'parameters  {old_params / 1e6:.2f} M -> '
@@ -48,7 +40,7 @@ def summary_lines(source: ConfigDict,
     return lines
 
 
-def _described(module: Optional[ConfigDict], keys: Sequence[str]) -> str:
+def _described(module: Optional[ConfigDict], keys) -> str:
     if not module:
         return 'none'
     shown = ', '.join(f'{key}={module[key]}' for key in keys if key in module)
@@ -56,8 +48,8 @@ def _described(module: Optional[ConfigDict], keys: Sequence[str]) -> str:
 
 
 def _probe(model: ConfigDict) -> Tuple[List[str], int]:
-    """Each feature the heads can read (channels, stride, whether it is the
-    JPU feature: a JPU neck's last output), and the parameter count."""
+    """Each feature the heads can read (channels, stride, whether it is a
+    JPU neck's last output), and the parameter count."""
     segmentor = build_model(model)
     segmentor.eval()
     feats = [
@@ -69,8 +61,8 @@ def _probe(model: ConfigDict) -> Tuple[List[str], int]:
     return feats, sum(p.numel() for p in segmentor.parameters())
 
 
-def _reads(head: ConfigDict, feats: Sequence[str]) -> str:
-    index = in_index(head)
+def _reads(head: ConfigDict, feats: List[str]) -> str:
+    index = head.get('in_index', -1)
     indices = [index] if isinstance(index, int) else index
     return f'{index!r} (' + '; '.join(feats[i] for i in indices) + ')'
 
