@@ -470,7 +470,6 @@ def test_converter_names_a_checkpoint_of_another_model(monkeypatch,
                path)
     code = _run_tool(monkeypatch, 'convert_fastfcn.py', path,
                      tmp_path / 'out.pth', '--config-out', tmp_path / 'o.py')
-    assert code == ('convert_fastfcn: not an official FastFCN segmentation '
-                    'checkpoint: it has no head.* keys (its keys start with '
-                    "conv1., fc.); the converter reads the checkpoints that "
-                    "wuhuikai/FastFCN's train.py saves")
+    assert code.startswith('convert_fastfcn: not an official FastFCN '
+                           'checkpoint')
+    assert 'its keys start with conv1., fc.;' in code
