@@ -33,7 +33,8 @@ from mmseg_jpu.tools.fastfcn_converter import load_official_state_dict
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
 from mmseg_jpu.checkpoint import (
     CheckpointKindError, CheckpointLoadError, CorruptCheckpointError,
-    NotACheckpointError, TruncatedCheckpointError, UntrustedCheckpointError, checkpoint_file_problem, load_weights_only)
+    NotACheckpointError, TruncatedCheckpointError, UntrustedCheckpointError,
+    checkpoint_file_problem, load_weights_only)
 from .conftest import (REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG, run_python,
                        tiny_run_config)
 
