@@ -170,7 +170,7 @@ def test_bare_state_dict_with_module_prefix(official_enc, tmp_path):
     (lambda sd: sd.update({'jpu.conv3.0.weight': torch.zeros(512, 256, 3, 3)}),
      r'shape mismatch: neck.conv_layers.0.conv.weight \(512, 256, 3, 3\)'),
     (lambda sd: [sd.pop(k) for k in list(sd) if k.startswith('jpu.')],
-     'no JPU or JPU_X keys'),
+     'not an official FastFCN checkpoint .* with a JPU neck'),
 ])
 def test_bad_keys_are_listed(official_enc, tmp_path, edit, message):
     state_dict = dict(official_enc['state_dict'])

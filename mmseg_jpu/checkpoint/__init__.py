@@ -3,15 +3,14 @@
 file cannot be loaded (see :mod:`.errors`)."""
 from .errors import (CheckpointKindError, CheckpointLoadError,
                      CorruptCheckpointError, NotACheckpointError,
-                     PickleProtocolError, TruncatedCheckpointError,
-                     UntrustedCheckpointError)
+                     TruncatedCheckpointError, UntrustedCheckpointError)
 from .kind import state_dict_of
 from .loader import (checkpoint_file_problem, load_weights_only,
                      use_weights_only_local_loader)
 
 __all__ = [
     'CheckpointKindError', 'CheckpointLoadError', 'CorruptCheckpointError',
-    'NotACheckpointError', 'PickleProtocolError', 'TruncatedCheckpointError',
+    'NotACheckpointError', 'TruncatedCheckpointError',
     'UntrustedCheckpointError', 'checkpoint_file_problem', 'load_weights_only',
     'state_dict_of', 'use_weights_only_local_loader'
 ]

@@ -9,8 +9,7 @@ class CheckpointLoadError(RuntimeError):
 
 
 class NotACheckpointError(CheckpointLoadError):
-    """Other bytes, another archive, a TorchScript model or a plain
-    pickle."""
+    """Not a file that weights-only loading can read."""
     summary = 'is not a checkpoint'
 
 
@@ -20,18 +19,13 @@ class TruncatedCheckpointError(CheckpointLoadError):
 
 
 class CorruptCheckpointError(CheckpointLoadError):
-    """Complete, but bytes in it changed after it was written."""
+    """Bytes in it changed or went missing after it was written."""
     summary = 'is corrupt'
 
 
 class UntrustedCheckpointError(CheckpointLoadError):
     """Its pickle needs globals that weights-only loading refuses."""
     summary = 'needs globals that weights-only loading refuses'
-
-
-class PickleProtocolError(CheckpointLoadError):
-    """Pickled with a protocol weights-only loading cannot read."""
-    summary = 'uses a pickle protocol weights-only loading cannot read'
 
 
 class CheckpointKindError(CheckpointLoadError):

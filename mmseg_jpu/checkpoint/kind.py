@@ -18,12 +18,8 @@ def state_dict_of(checkpoint: Any) -> Dict[str, Any]:
 
 
 def check_kind(path: Path, checkpoint: Any, official_fastfcn: bool) -> None:
-    """Refuse an official FastFCN checkpoint where an mmseg one is expected,
-    and an mmseg one where an official one is.
-
-    Raises:
-        CheckpointKindError: If the checkpoint is of the other kind.
-    """
+    """Raise ``CheckpointKindError`` for an official FastFCN checkpoint
+    where an mmseg one is expected, and the reverse."""
     prefixes = {key.split('.', 1)[0] for key in state_dict_of(checkpoint)}
     official = 'pretrained' in prefixes and prefixes & {'jpu', 'head'}
     if not official_fastfcn and official:

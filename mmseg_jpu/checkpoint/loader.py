@@ -1,9 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Load checkpoint files with ``weights_only=True``, always: mmengine's
-local ``CheckpointLoader`` scheme (``load_from``, ``resume``, ``init_model``)
-retries with ``weights_only=False`` on onedl-mmengine, running any code a
-pickle holds, and cannot read Runner checkpoints on mmengine 0.10.7 with
-torch >= 2.6."""
+local ``CheckpointLoader`` scheme retries with ``weights_only=False`` on
+onedl-mmengine, running any code a pickle holds, and cannot read Runner
+checkpoints on mmengine 0.10.7 with torch >= 2.6."""
 from pathlib import Path
 from typing import Any, Optional
 
@@ -11,7 +10,7 @@ import torch
 from mmengine.runner import CheckpointLoader
 
 from .errors import CheckpointLoadError, UntrustedCheckpointError
-from .file_problems import ALLOWED_TYPES, file_problem, zip_damage
+from .file_problems import ALLOWED_TYPES, file_problem
 from .kind import check_kind
 from .runner_types import (HISTORY_BUFFER_STATISTICS, DisallowedGetattr,
                            runner_checkpoint_types)
@@ -53,9 +52,9 @@ def load_weights_only(path,
             raise file_problem(path) or CheckpointLoadError(
                 f'{path} cannot be loaded: {type(error).__name__}: '
                 f'{first_line}') from error
-    damage = zip_damage(path)
-    if damage:
-        raise damage
+        problem = file_problem(path)  # torch does not check CRC-32
+    if problem:
+        raise problem
     check_kind(path, checkpoint, official_fastfcn)
     return checkpoint
 
@@ -63,7 +62,7 @@ def load_weights_only(path,
 def checkpoint_file_problem(path) -> Optional[Exception]:
     """Why the checkpoint file at ``path`` cannot be loaded, read without
     unpickling it (a ``FileNotFoundError`` or a ``CheckpointLoadError``);
-    None if its structure is sound."""
+    None if it looks sound."""
     path = Path(path).expanduser()
     if not path.is_file():
         return FileNotFoundError(f'checkpoint file not found: {path}')
@@ -73,7 +72,8 @@ def checkpoint_file_problem(path) -> Optional[Exception]:
 
 def load_from_local_weights_only(filename: str,
                                  map_location: Optional[Any] = None) -> Any:
-    """The ``CheckpointLoader`` scheme for local paths."""
+    """The ``CheckpointLoader`` scheme for local paths (mmengine logs
+    ``local_weights_only`` from its name)."""
     return load_weights_only(filename, map_location)
 
 

@@ -17,9 +17,8 @@ DTYPES = ('b', 'B', 'i2', 'i4', 'i8', 'u2', 'u4', 'u8', 'f2', 'f4', 'f8', '?')
 
 
 class DisallowedGetattr(Exception):
-    """A pickle asked for ``getattr(owner, name)`` beyond the statistics
-    methods of HistoryBuffer (not an ``UnpicklingError``, so that
-    ``torch.load`` passes it on unchanged)."""
+    """``getattr`` beyond HistoryBuffer's statistics methods (not an
+    ``UnpicklingError``, which ``torch.load`` rewrites)."""
 
 
 def history_buffer_method(owner, name: str) -> Callable:

@@ -1,11 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Convert official FastFCN checkpoints (wuhuikai/FastFCN) to mmseg_jpu.
-
-The architecture is read from the keys and shapes; every key is renamed by
-an explicit rule (only the unused ImageNet classifier ``pretrained.fc`` is
-dropped) and the result must load strictly into the model of the written
-config.
-"""
+"""Convert official FastFCN checkpoints (wuhuikai/FastFCN) to mmseg_jpu:
+the architecture read from the keys and shapes, every key renamed by a rule
+and the result checked strictly against the model of the written config."""
 import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +16,6 @@ from ..utils.listing import listing
 from ..utils.package_files import config_file
 from .mmseg_tools import mmseg_tool
 
-#: number of blocks in layer3 -> ResNet depth
 DEPTH_BY_LAYER3_BLOCKS = {6: 50, 23: 101, 36: 152}
 #: number of classes -> dataset part of the official config names
 DATASET_BY_CLASSES = {
@@ -36,13 +31,13 @@ HEADS = {
 
 
 def _conv_norm(official: str, ours: str, norm: str = 'bn') -> List[tuple]:
-    """Official ``Sequential(conv, norm, ...)`` -> a ``ConvModule``."""
+    """``Sequential(conv, norm, ...)`` -> ``ConvModule``."""
     return [(f'{official}.0.', f'{ours}.conv.'),
             (f'{official}.1.', f'{ours}.{norm}.')]
 
 
 def _separable(official: str, ours: str, norm: str) -> List[tuple]:
-    """Official ``Sequential(SeparableConv2d, norm)`` -> a
+    """``Sequential(SeparableConv2d, norm)`` ->
     ``DepthwiseSeparableConvModule``."""
     return [(f'{official}.0.conv1.', f'{ours}.depthwise_conv.conv.'),
             (f'{official}.0.bn.', f'{ours}.depthwise_conv.{norm}.'),
@@ -140,53 +135,30 @@ class Architecture:
 
 def load_official_state_dict(path: Path) -> Dict[str, torch.Tensor]:
     """The tensors of an official checkpoint, read weights-only, without a
-    ``module.`` prefix.
-
-    Raises:
-        FileNotFoundError: If ``path`` is not a file.
-        mmseg_jpu.checkpoint.CheckpointLoadError: If the file cannot be
-            loaded or is an mmseg checkpoint.
-        ConversionError: If it holds no state dict of tensors.
-    """
+    ``module.`` prefix."""
     state_dict = state_dict_of(
         load_weights_only(path, map_location='cpu', official_fastfcn=True))
-    others = [k for k, v in state_dict.items() if not torch.is_tensor(v)]
-    if not state_dict or others:
-        raise ConversionError(f'{path} is not a state dict of tensors (' + (
-            f'entries that are not tensors: {listing(sorted(others), 20)})'
-            if others else 'it holds none)'))
+    others = sorted(k for k, v in state_dict.items() if not torch.is_tensor(v))
+    if others:
+        raise ConversionError(f'{path}: entries that are not tensors: '
+                              f'{listing(others, 20)}')
     return state_dict
 
 
 def detect_architecture(state_dict: Dict[str, torch.Tensor]) -> Architecture:
-    """Read head, neck, depth, classes and options from the keys.
-
-    Raises:
-        ConversionError: If the keys are not those of an official FastFCN
-            model with a JPU or JPU_X neck.
-    """
+    """Read head, neck, depth, classes and options from the keys."""
 
     def has(prefix: str) -> bool:
         return any(key.startswith(prefix) for key in state_dict)
 
-    if not has('head.'):
-        prefixes = {k.split('.', 1)[0] + '.' for k in state_dict}
-        raise ConversionError(
-            'not an official FastFCN segmentation checkpoint: it has no '
-            'head.* keys (its keys start with '
-            f'{listing(sorted(prefixes), 20)}); the '
-            "converter reads the checkpoints that wuhuikai/FastFCN's "
-            'train.py saves')
     heads = [head for head, (marker, _) in HEADS.items() if has(marker)]
-    if len(heads) != 1:
-        head_keys = [k for k in state_dict if k.startswith('head.')]
+    if len(heads) != 1 or not has('jpu.'):
+        prefixes = sorted({k.split('.', 1)[0] + '.' for k in state_dict})
         raise ConversionError(
-            'cannot tell the head (EncNet, PSP or '
-            f'DeepLabV3) from the keys {listing(sorted(head_keys), 20)}')
-    if not has('jpu.jum_') and not has('jpu.dilation'):
-        raise ConversionError(
-            'no JPU or JPU_X keys (jpu.*): only FastFCN models with a JPU '
-            'neck (dilated=False) can be converted')
+            'not an official FastFCN checkpoint of EncNet, PSP or DeepLabV3 '
+            'with a JPU neck (dilated=False; keys head.*, jpu.*): its keys '
+            f'start with {listing(prefixes, 20) or "nothing"}; the converter '
+            "reads the checkpoints that wuhuikai/FastFCN's train.py saves")
     blocks = {
         k.split('.')[2]
         for k in state_dict if k.startswith('pretrained.layer3.')
@@ -210,11 +182,7 @@ def detect_architecture(state_dict: Dict[str, torch.Tensor]) -> Architecture:
 
 def rename_keys(state_dict: Dict[str, torch.Tensor],
                 arch: Architecture) -> Dict[str, torch.Tensor]:
-    """Rename every key by its rule (the longest matching prefix).
-
-    Raises:
-        ConversionError: If no rule covers a key.
-    """
+    """Rename every key by its rule (the longest matching prefix)."""
     rules = {**COMMON_RULES, **NECK_RULES[arch.neck], **HEAD_RULES[arch.head]}
     converted, unknown = {}, []
     for key, value in state_dict.items():
@@ -251,23 +219,14 @@ def converted_config(arch: Architecture) -> Config:
         model.auxiliary_head.num_classes = arch.num_classes
     else:
         model.auxiliary_head = None
-    if arch.neck == 'jpu_x':
+    if arch.neck == 'jpu_x':  # its defaults are the official layout
         model.neck = dict(
-            type='JointPyramidUpsamplingX',
-            in_channels=(512, 1024, 2048),
-            widths=(256, 512),
-            dilations=((1, 2, 4), (2, 4, 8)),
-            align_corners=True,
-            norm_cfg=cfg.norm_cfg)
+            type='JointPyramidUpsamplingX', norm_cfg=cfg.norm_cfg)
     return cfg
 
 
 def check_fit(state_dict: Dict[str, torch.Tensor], cfg: Config) -> None:
-    """Require the keys and shapes of the model of ``cfg``.
-
-    Raises:
-        ConversionError: Naming the missing, unexpected and misshapen keys.
-    """
+    """Require the keys and shapes of the model of ``cfg``."""
     expected = init_model(copy.deepcopy(cfg), device='cpu').state_dict()
     misshapen = [
         f'{k} {tuple(v.shape)} vs {tuple(expected[k].shape)}'
@@ -289,10 +248,7 @@ def check_fit(state_dict: Dict[str, torch.Tensor], cfg: Config) -> None:
 def convert(src: Path, dst: Path, config_out: Path) -> Architecture:
     """Convert ``src`` into an mmseg checkpoint ``dst`` and its
     self-contained config ``config_out``; write nothing if it fails.
-
-    Returns:
-        Architecture: What was detected.
-    """
+    Returns what was detected."""
     official = load_official_state_dict(src)
     arch = detect_architecture(official)
     state_dict = rename_keys(official, arch)
@@ -313,12 +269,9 @@ def summary(arch: Architecture, dst: Path,
             config_out: Path) -> Tuple[str, ...]:
     """What the converter prints: what it detected and wrote, and how to
     evaluate it."""
-    lateral = ('The official lateral EncHead concatenates stride-8 and '
-               'stride-16 maps without resizing, so it cannot run with JPU; '
-               "the weights were converted to mmseg's lateral EncHead, which "
-               'resizes the C4 branch to the JPU size first. Outputs '
-               'therefore differ from what the official code would compute '
-               'if it could run.')
+    lateral = ('The official lateral EncHead cannot run with JPU (it '
+               'concatenates stride-8 and stride-16 maps); the weights were '
+               "converted to mmseg's lateral EncHead, which resizes first.")
     return (f'Detected: {arch.describe()}', f'Checkpoint: {dst}',
             f'Config: {config_out}', *([lateral] if arch.lateral else []),
             f'Evaluate: python {mmseg_tool("test.py")} {config_out} {dst}')
