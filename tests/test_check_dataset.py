@@ -84,8 +84,7 @@ def test_each_broken_case_is_named(monkeypatch, capsys, case, problem, named):
     if named:
         height, width = cv2.imread(
             str(BROKEN / 'JPEGImages' / 'size_mismatch.jpg')).shape[:2]
-        named = named.format(f'{height // 2}x{width // 2}',
-                             f'{height}x{width}')
+        named = named.format((height // 2, width // 2), (height, width))
         assert any(f'({BROKEN}/{named})' in line for line in lines), lines
 
 

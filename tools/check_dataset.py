@@ -1,10 +1,9 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Check the train, val and test datasets of a config before a long run:
-the folders and split files (relative paths start in the working
-directory), the images and annotations, missing and unreadable files,
-annotations that are not a label map of their image's size, and the label
-values against the model's classes. Ends with one line saying whether
-training can start; exits with 1 if any dataset has a problem."""
+folders and split files, images and annotations, missing or unreadable
+files, annotations that are not a label map of their image's size, labels
+outside the model's classes. Ends with one line saying whether training can
+start; exits with 1 if any dataset has a problem."""
 import sys
 
 from mmseg_jpu.datasets.dataset_check import check_config, verdict

@@ -7,7 +7,6 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from inspect import signature
 from typing import Iterable, Iterator, List, Tuple
 
 import numpy as np
@@ -16,7 +15,6 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.utils import scandir, track_iter_progress
 
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import DATASETS, TRANSFORMS
 from ..utils.listing import listing
 from .transforms import CheckSegMapShape
@@ -24,8 +22,7 @@ from .transforms import CheckSegMapShape
 SPLITS = ('train', 'val', 'test')
 #: the sections of docs/datasets.md, found by the dataset class's name.
 DOC_SECTIONS = ('pascal-context', 'ade20k', 'cityscapes')
-DEFAULT_IGNORE_INDEX = signature(
-    BaseDecodeHead).parameters['ignore_index'].default
+DEFAULT_IGNORE_INDEX = 255  # BaseDecodeHead's
 #: errors of mmcv's decoders on a file they cannot read.
 UNREADABLE = (AssertionError, OSError, SyntaxError, ValueError)
 NOT_A_LABEL_MAP = "annotations not a label map of their image's size"
@@ -71,24 +68,18 @@ def missing_layout(dataset_cfg) -> List[str]:
     that do not exist (not those inside a missing folder, nor URLs)."""
     root = dataset_cfg.get('data_root') or ''
     prefix = dataset_cfg.get('data_prefix') or {}
-    needs = [(root, osp.isdir)] if root else []
-    needs += [(osp.join(root, prefix[key]), osp.isdir)
-              for key in ('img_path', 'seg_map_path') if prefix.get(key)]
+    paths = [root] + [
+        osp.join(root, prefix[key]) for key in ('img_path', 'seg_map_path')
+        if prefix.get(key)
+    ]
     if dataset_cfg.get('ann_file'):
-        needs.append((osp.join(root, dataset_cfg['ann_file']), osp.isfile))
+        paths.append(osp.join(root, dataset_cfg['ann_file']))
     missing: List[str] = []
-    for path, exists in needs:
-        if not ('://' in path or exists(path)
+    for path in filter(None, paths):
+        if not ('://' in path or osp.exists(path)
                 or any(map(path.startswith, missing))):
             missing.append(path)
     return missing
-
-
-def where(dataset_cfg) -> str:
-    """The dataset class and where it looks, for messages."""
-    root = dataset_cfg.get('data_root') or ''
-    absolute = f' ({osp.abspath(root)})' if root else ''
-    return f"{dataset_cfg.get('type')} at data_root {root!r}{absolute}"
 
 
 def check_layout(split: str, dataset_cfg, config: str = '') -> None:
@@ -98,13 +89,14 @@ def check_layout(split: str, dataset_cfg, config: str = '') -> None:
         missing = missing_layout(leaf)
         if not missing:
             continue
-        name = str(leaf.get('type')).lower()
+        name, root = str(leaf.get('type')), leaf.get('data_root') or ''
         section = next((f'#{section}' for section in DOC_SECTIONS
-                        if section.replace('-', '') in name), '')
+                        if section.replace('-', '') in name.lower()), '')
         check = (', then check it with: .venv/bin/python '
                  f'tools/check_dataset.py {config}' if config else '')
         raise DatasetNotFoundError(
-            f'the {split} dataset is not prepared: {where(leaf)}: missing '
+            f'the {split} dataset is not prepared: {name} at data_root '
+            f'{root!r} ({osp.abspath(root)}): missing '
             f'{listing(missing)} (relative paths start in the working '
             f'directory {os.getcwd()}). Prepare it as docs/datasets.md'
             f'{section} of mmseg_jpu says (data/ must be in the folder you '
@@ -121,7 +113,8 @@ class SplitReport:
     num_images: int = 0
 
 
-def _check_sample(info: dict, load: list) -> Tuple[list, set]:
+def _check_sample(info: dict, load: list, num_classes: int,
+                  ignore_index: int) -> Tuple[list, set]:
     """The ``(problem, file)`` pairs and the label values of one sample."""
     results, problems = dict(info, seg_fields=[]), []
     for transform, path in zip(load, (info['img_path'],
@@ -134,14 +127,15 @@ def _check_sample(info: dict, load: list) -> Tuple[list, set]:
             problems.append(('unreadable files', path))
     if problems or 'gt_seg_map' not in results:
         return problems, set()
-    labels = results['gt_seg_map']
     try:
         CheckSegMapShape()(results)
     except ValueError:
-        shapes = (labels.shape, results['ori_shape'])
-        return [(NOT_A_LABEL_MAP, '{} {} vs image {}'.format(
-            path, *('x'.join(map(str, shape)) for shape in shapes)))], set()
-    return [], set(np.unique(labels).tolist())
+        shape, image = results['gt_seg_map'].shape, results['ori_shape']
+        return [(NOT_A_LABEL_MAP, f'{path} {shape} vs image {image}')], set()
+    labels = set(np.unique(results['gt_seg_map']).tolist())
+    bad = labels_outside(labels, num_classes, ignore_index)
+    outside = f'annotations with labels outside the {num_classes} classes'
+    return [(outside, f'{path} {bad}')] if bad else [], labels
 
 
 def _orphan_annotations(dataset, data_list: List[dict]) -> List[str]:
@@ -178,18 +172,17 @@ def check_split(splits: List[str],
         for name in ('LoadImageFromFile', 'LoadAnnotations')
     ]
     with ThreadPoolExecutor(workers) as pool:
-        checked = pool.map(partial(_check_sample, load=load), data_list)
+        checked = pool.map(
+            lambda info: _check_sample(info, load, num_classes, ignore_index),
+            data_list)
         samples = list(track_iter_progress((checked, len(data_list))))
     files, values = defaultdict(list), set()
-    outside = f'annotations with labels outside the {num_classes} classes'
-    for info, (problems, labels) in zip(data_list, samples):
+    for problems, labels in samples:
         for problem, path in problems:
             files[problem].append(path)
         values |= labels
-        bad = labels_outside(labels, num_classes, ignore_index)
-        if bad:
-            files[outside].append(f"{info['seg_map_path']} {bad}")
-    lines = [f'{", ".join(splits)}: {where(dataset_cfg)}']
+    root = osp.abspath(dataset.data_root or '')
+    lines = [f'{", ".join(splits)}: {type(dataset).__name__} at {root}']
     annotations = sum(
         osp.isfile(info.get('seg_map_path') or '') for info in data_list)
     lines.append(f'  {len(data_list)} images, {annotations} annotations')
@@ -236,13 +229,13 @@ def verdict(reports: List[SplitReport]) -> Tuple[bool, str]:
     """Whether every dataset is sound, and one line saying whether training
     can start (train and val datasets sound) and what stops it."""
 
-    def problems(reports):
-        return [f'{", ".join(r.splits)}: {"; ".join(r.problems)}'
-                for r in reports if r.problems]
+    def problems(training: bool) -> List[str]:
+        return [
+            f'{", ".join(r.splits)}: {"; ".join(r.problems)}' for r in reports
+            if r.problems and training == bool({'train', 'val'} & {*r.splits})
+        ]
 
-    training = [r for r in reports if {'train', 'val'} & set(r.splits)]
-    blocking = problems(training)
-    testing = problems(r for r in reports if r not in training)
+    blocking, testing = problems(True), problems(False)
     if not any('train' in r.splits for r in reports):
         blocking.insert(0, 'the config has no train dataset')
     if blocking:

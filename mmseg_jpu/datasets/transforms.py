@@ -8,10 +8,10 @@ from mmseg.registry import TRANSFORMS
 class CheckSegMapShape(BaseTransform):
     """Check that the annotation is a label map of its image's size.
 
-    Put it after ``LoadAnnotations``: mmseg does not compare the two, so an
-    annotation of another size is rescaled silently in training and stops
-    ``IoUMetric`` with an error that names no file. Compares with
-    ``ori_shape``, so it may also follow a ``Resize``.
+    Put it after ``LoadAnnotations`` (or a ``Resize``: it compares with
+    ``ori_shape``): mmseg does not compare the two, so an annotation of
+    another size is rescaled silently in training and stops ``IoUMetric``
+    with an error that names no file.
 
     Required keys: ``ori_shape``, ``img_path``, ``gt_seg_map`` (if loaded),
     ``seg_map_path``.
@@ -24,9 +24,9 @@ class CheckSegMapShape(BaseTransform):
         image_shape = tuple(results['ori_shape'][:2])
         if shape != image_shape:
             raise ValueError(
-                f"annotation {results.get('seg_map_path')} has shape "
-                f"{shape} but its image {results.get('img_path')} is "
-                f'{image_shape[0]}x{image_shape[1]} (height x width): remake '
-                "it as a single-channel label map of its image's size, or "
-                "fix the dataset's image/annotation pairing.")
+                f"annotation {results['seg_map_path']} has shape {shape} but "
+                f"its image {results['img_path']} is {image_shape[0]}x"
+                f'{image_shape[1]} (height x width): remake it as a '
+                "single-channel label map of its image's size, or fix the "
+                "dataset's image/annotation pairing.")
         return results
