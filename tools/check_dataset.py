@@ -16,9 +16,7 @@ def main() -> None:
     parser = tool_parser(__doc__)
     add_config_arguments(parser)
     parser.add_argument(
-        '--workers',
-        type=positive_int,
-        default=4,
+        '--workers', type=positive_int, default=4,
         help='threads reading images and annotations')
     args = parser.parse_args()
     reports = check_config(load_config_arguments(parser, args), args.workers)

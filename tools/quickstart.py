@@ -13,9 +13,7 @@ from mmseg_jpu.tools.quickstart import run_quickstart
 def main() -> None:
     parser = tool_parser(__doc__)
     parser.add_argument(
-        '--work-dir',
-        type=Path,
-        default=Path('work_dirs/quickstart'),
+        '--work-dir', type=Path, default=Path('work_dirs/quickstart'),
         help='folder for logs and checkpoints')
     sys.exit(0 if run_quickstart(parser.parse_args().work_dir) else 1)
 

@@ -150,14 +150,9 @@ def _orphan_annotations(dataset, data_list: List[dict]) -> List[str]:
     return sorted(found - {info.get('seg_map_path') for info in data_list})
 
 
-def check_split(splits: List[str],
-                dataset_cfg,
-                num_classes: int,
-                ignore_index: int = DEFAULT_IGNORE_INDEX,
-                workers: int = 4) -> SplitReport:
-    """Load every sample of a leaf dataset config with its pipeline's loading
-    transforms; its labels must be below ``num_classes`` or
-    ``ignore_index``."""
+def _check_split(splits: List[str], dataset_cfg, num_classes: int,
+                 ignore_index: int, workers: int) -> SplitReport:
+    """Load each sample of a leaf dataset with its config's loading steps."""
     try:
         check_layout(', '.join(splits), dataset_cfg)
     except DatasetNotFoundError as error:
@@ -219,9 +214,9 @@ def check_config(cfg: Config, workers: int = 4) -> List[SplitReport]:
     for splits, leaf in found:
         classes = DATASETS.get(leaf['type']).METAINFO['classes']
         reports.append(
-            check_split(splits, leaf,
-                        *label_range(head or dict(num_classes=len(classes))),
-                        workers))
+            _check_split(splits, leaf,
+                         *label_range(head or dict(num_classes=len(classes))),
+                         workers))
     return reports
 
 
