@@ -18,8 +18,7 @@ from mmengine.runner import Runner
 
 from mmseg.registry import MODELS
 from mmseg_jpu.datasets.dataset_check import (DatasetNotFoundError,
-                                              check_split, label_range,
-                                              split_datasets)
+                                              label_range)
 from mmseg_jpu.tools.mmseg_tools import mmseg_tool
 from make_tiny_datasets import OUT_OF_RANGE_RAW_LABEL
 from .conftest import (REPO_ROOT, TINY_ADE20K_CONFIG,
@@ -56,97 +55,74 @@ def test_tiny_datasets_can_train(monkeypatch, capsys, config):
     assert '  4 images, 4 annotations' in lines
 
 
-def _broken_split(split):
-    dataset = Config.fromfile(str(
-        TINY_PASCAL_CONTEXT_CONFIG)).train_dataloader.dataset
-    dataset.data_root = str(BROKEN)
-    dataset.ann_file = f'ImageSets/SegmentationContext/{split}.txt'
-    return check_split(['train'], dataset, num_classes=59)
-
-
-def test_each_broken_case_is_named():
-    image = BROKEN / 'JPEGImages'
-    annotation = BROKEN / 'SegmentationClassContext'
-    missing = _broken_split('missing_annotation')
-    assert missing.files['missing_annotations'] == [
-        str(image / 'missing_annotation.jpg')
-    ]
-    assert missing.problems() == ['1 images without annotation']
-    truncated = _broken_split('truncated_image')
-    assert truncated.files['unreadable'] == [
-        str(image / 'truncated_image.jpg')
-    ]
-    mismatch = _broken_split('size_mismatch')
-    height, width = cv2.imread(str(image / 'size_mismatch.jpg')).shape[:2]
-    assert mismatch.files['size_mismatches'] == [
-        f'{annotation}/size_mismatch.png {height // 2}x{width // 2} vs image '
-        f'{height}x{width}'
-    ]
-    out_of_range = _broken_split('label_out_of_range')
-    reduced = OUT_OF_RANGE_RAW_LABEL - 1
-    assert out_of_range.bad_labels == {
-        reduced: [str(annotation / 'label_out_of_range.png')]
-    }
-    assert (f'    label {reduced} (raw {OUT_OF_RANGE_RAW_LABEL} in the files)'
-            f' in 1 annotations: {annotation}/label_out_of_range.png'
-            ) in out_of_range.lines()
-    assert 255 in out_of_range.label_files  # the ignore index is allowed
-    assert _broken_split('empty').problems() == ['no images']
-
-
-def test_broken_train_split_cannot_train(monkeypatch, capsys):
-    code, lines = _check(
+def _check_train(monkeypatch, capsys, data_root, split='train'):
+    """tools/check_dataset.py on the tiny config whose train dataset reads
+    ``split`` of ``data_root``."""
+    return _check(
         monkeypatch, capsys, TINY_PASCAL_CONTEXT_CONFIG, '--cfg-options',
-        f'train_dataloader.dataset.data_root={BROKEN}',
-        'train_dataloader.dataset.ann_file='
-        'ImageSets/SegmentationContext/label_out_of_range.txt')
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'train_dataloader.dataset.ann_file=ImageSets/SegmentationContext/'
+        f'{split}.txt')
+
+
+@pytest.mark.parametrize('case, problem, named', [
+    ('missing_annotation', '1 missing files',
+     'SegmentationClassContext/missing_annotation.png'),
+    ('truncated_image', '1 unreadable files',
+     'JPEGImages/truncated_image.jpg'),
+    ('size_mismatch', "1 annotations not a label map of their image's size",
+     'SegmentationClassContext/size_mismatch.png {} vs image {}'),
+    ('label_out_of_range', '1 annotations with labels outside the 59 classes',
+     f'SegmentationClassContext/label_out_of_range.png '
+     f'[{OUT_OF_RANGE_RAW_LABEL - 1}]'),  # reduce_zero_label; 255 ignored
+    ('empty', 'no images', None),
+])
+def test_each_broken_case_is_named(monkeypatch, capsys, case, problem, named):
+    code, lines = _check_train(monkeypatch, capsys, BROKEN, case)
     assert code == 1
-    assert lines[-1] == ('Training cannot start: train: label values outside '
-                         'the 59 classes: [59]')
+    assert lines[-1] == f'Training cannot start: train: {problem}'
+    if named:
+        height, width = cv2.imread(
+            str(BROKEN / 'JPEGImages' / 'size_mismatch.jpg')).shape[:2]
+        named = named.format((height // 2, width // 2), (height, width))
+        assert any(f'({BROKEN}/{named})' in line for line in lines), lines
 
 
 def test_missing_dataset_says_where_and_how(monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)
     code, lines = _check(monkeypatch, capsys, PAPER_CONFIG)
     assert code == 1
-    assert lines[0] == ("train: PascalContextDataset59 at data_root "
-                        f"'data/VOCdevkit/VOC2010/' ({tmp_path}/data/"
-                        'VOCdevkit/VOC2010)')
-    assert lines[1] == '  missing: data/VOCdevkit/VOC2010/'
-    assert 'docs/datasets.md#pascal-context' in lines[2]
-    assert lines[-1] == ('Training cannot start: train: missing '
-                         'data/VOCdevkit/VOC2010/ | val, test: missing '
-                         'data/VOCdevkit/VOC2010/')
+    assert lines[0].startswith(
+        "the train dataset is not prepared: PascalContextDataset59 at "
+        f"data_root 'data/VOCdevkit/VOC2010/' ({tmp_path}/data/VOCdevkit/"
+        'VOC2010): missing data/VOCdevkit/VOC2010/')
+    assert 'docs/datasets.md#pascal-context' in lines[0]
+    assert lines[-1] == ('Training cannot start: train: not prepared | '
+                         'val, test: not prepared')
 
 
-def test_missing_split_file_is_named(tmp_path):
+def test_missing_split_file_is_named(monkeypatch, capsys, tmp_path):
     root = tmp_path / 'VOC2010'
     for folder in ('JPEGImages', 'SegmentationClassContext'):
         (root / folder).mkdir(parents=True)
-    dataset = Config.fromfile(str(
-        TINY_PASCAL_CONTEXT_CONFIG)).train_dataloader.dataset
-    dataset.data_root = str(root)
-    report = check_split(['train'], dataset, num_classes=59)
-    assert report.missing_layout == [
-        f'{root}/ImageSets/SegmentationContext/train.txt'
-    ]
+    code, lines = _check_train(monkeypatch, capsys, root)
+    assert code == 1
+    assert (f'missing {root}/ImageSets/SegmentationContext/train.txt '
+            '(relative paths') in lines[0]
 
 
-def test_listed_image_that_does_not_exist_is_named(tmp_path):
+def test_listed_image_that_does_not_exist_is_named(monkeypatch, capsys,
+                                                   tmp_path):
     root = tmp_path / 'VOC2010'
     for folder in ('JPEGImages', 'SegmentationClassContext',
                    'ImageSets/SegmentationContext'):
         (root / folder).mkdir(parents=True)
     (root / 'ImageSets/SegmentationContext/train.txt').write_text('ghost\n')
-    dataset = Config.fromfile(str(
-        TINY_PASCAL_CONTEXT_CONFIG)).train_dataloader.dataset
-    dataset.data_root = str(root)
-    report = check_split(['train'], dataset, num_classes=59)
-    ghost = str(root / 'JPEGImages' / 'ghost.jpg')
-    assert report.files['missing_images'] == [ghost]
-    assert report.files['missing_annotations'] == [ghost]
-    assert report.problems() == ['1 listed images that do not exist',
-                                 '1 images without annotation']
+    code, lines = _check_train(monkeypatch, capsys, root)
+    assert code == 1
+    assert (f'  missing files: 2 ({root}/JPEGImages/ghost.jpg, '
+            f'{root}/SegmentationClassContext/ghost.png)') in lines
+    assert lines[-1] == 'Training cannot start: train: 2 missing files'
 
 
 def _write_cityscapes(root):
@@ -189,18 +165,17 @@ def test_cityscapes_layout_without_cityscapes_code(monkeypatch, capsys,
                          f'test_dataloader.dataset.data_root={root}')
     assert code == 1
     text = '\n'.join(lines)
-    train = root / 'leftImg8bit' / 'train' / 'aachen'
-    assert ('  images without annotation: 1 '
-            f'({train}/aachen_000001_000019_leftImg8bit.png)') in lines
-    assert ('  annotations without image: 1 (' + str(
-        root / 'gtFine' / 'train' / 'aachen' /
-        'aachen_000002_000019_gtFine_labelTrainIds.png') + ')') in lines
+    gt = root / 'gtFine' / 'train' / 'aachen'
+    assert ('  missing files: 1 '
+            f'({gt}/aachen_000001_000019_gtFine_labelTrainIds.png)') in lines
+    assert ('  annotations without image: 1 '
+            f'({gt}/aachen_000002_000019_gtFine_labelTrainIds.png)') in lines
     assert 'the model has 19 classes (0..18)' in text
-    assert '    label 19 in 1 annotations: ' in text
-    assert 'colour (multi-channel) annotations, not class indices: 1' in text
+    assert '_gtFine_labelTrainIds.png [19])' in text
     assert lines[-1].startswith(
-        'Training cannot start: train: 1 images without annotation | '
-        'val, test: 1 colour (multi-channel) annotations')
+        'Training cannot start: train: 1 missing files | val, test: ')
+    assert "1 annotations not a label map of their image's size" in lines[-1]
+    assert '1 annotations with labels outside the 19 classes' in lines[-1]
 
 
 def test_workers_and_config_are_checked(monkeypatch, capsys, tmp_path):
@@ -243,12 +218,6 @@ def test_loops_name_a_dataset_not_prepared(tmp_path, monkeypatch, train_cfg):
             'data/VOCdevkit/VOC2010/ (relative paths start in the working '
             f'directory {tmp_path}). Prepare it as '
             'docs/datasets.md#pascal-context of mmseg_jpu says')
-
-
-def test_split_datasets_lists_a_shared_dataset_once():
-    cfg = Config.fromfile(str(TINY_PASCAL_CONTEXT_CONFIG))
-    assert [splits for splits, _ in split_datasets(cfg)] == [['train'],
-                                                             ['val', 'test']]
 
 
 @pytest.mark.slow

@@ -1,3 +1,4 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-from .transforms import *  # noqa: F401,F403
-from .transforms import __all__
+from .transforms import CheckSegMapShape
+
+__all__ = ['CheckSegMapShape']
