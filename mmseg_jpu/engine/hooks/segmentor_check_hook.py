@@ -29,7 +29,7 @@ def unwrap_segmentor(model: nn.Module) -> nn.Module:
     return model
 
 
-def check_segmentor(model: nn.Module, prefix: str = 'model') -> None:
+def check_segmentor(model: nn.Module) -> None:
     """Check that the channels and indices of a segmentor's parts fit.
 
     Runs the backbone and neck once (eval mode, no gradients, modes kept)
@@ -39,7 +39,6 @@ def check_segmentor(model: nn.Module, prefix: str = 'model') -> None:
 
     Args:
         model (nn.Module): A segmentor with ``backbone`` and ``decode_head``.
-        prefix (str): The model's config path, for the messages.
 
     Raises:
         ValueError: Naming the config field and the value to set.
@@ -51,15 +50,15 @@ def check_segmentor(model: nn.Module, prefix: str = 'model') -> None:
     try:
         with torch.no_grad():
             features = model.backbone(image)
-            source = f'{prefix}.backbone'
+            source = 'model.backbone'
             neck = getattr(model, 'neck', None)
             if neck is not None:
                 if isinstance(getattr(neck, 'in_channels', None), Sequence):
                     check_input_channels(neck.in_channels,
                                          feature_channels(features),
-                                         f'{prefix}.neck', source)
+                                         'model.neck', source)
                 features = neck(features)
-                source = f'{prefix}.neck'
+                source = 'model.neck'
     finally:
         for module, mode in modes.items():
             module.training = mode
@@ -67,9 +66,9 @@ def check_segmentor(model: nn.Module, prefix: str = 'model') -> None:
     for name in ('decode_head', 'auxiliary_head'):
         heads = getattr(model, name, None)
         if isinstance(heads, nn.ModuleList):
-            named = [(f'{prefix}.{name}[{i}]', h) for i, h in enumerate(heads)]
+            named = [(f'model.{name}[{i}]', h) for i, h in enumerate(heads)]
         else:
-            named = [(f'{prefix}.{name}', heads)]
+            named = [(f'model.{name}', heads)]
         for field, head in named:
             if isinstance(head, BaseDecodeHead):
                 _check_head(head, field, channels, source)
