@@ -102,12 +102,10 @@ def _diverge(work_dir, inject):
 def test_nan_loss_stops_the_run_naming_the_loss_terms(tmp_path):
     runner, message = _diverge(tmp_path, _nan_logits)
     assert message.startswith('training stopped at iteration 3: the loss is '
-                              'not finite (decode.loss_ce): '
-                              'decode.loss_ce=nan, decode.acc_seg=')
-    assert 'aux.loss_ce=' in message
-    assert f'the last checkpoint, {tmp_path / "iter_2.pth"}, is unchanged' \
-        in message
+                              'not finite (decode.loss_ce)')
+    assert 'decode.loss_ce=nan' in message and 'aux.loss_ce=' in message
     assert 'JPEGImages/tiny_train_' in message  # the batch's images
+    assert message.endswith('then continue with --resume.')
     _assert_kept_the_checkpoint_of_iteration_2(runner, tmp_path)
 
 
@@ -117,9 +115,9 @@ def test_nan_gradient_stops_the_run_naming_the_parameter(tmp_path):
     num_params = sum(1 for _ in runner.model.parameters())
     assert message.startswith(
         'training stopped at iteration 3: the gradient of 1 of '
-        f'{num_params} parameters is not finite (decode_head.conv_seg.weight)'
-        ' while the loss terms were: decode.loss_ce=')
-    assert 'nan' not in message.split('were:')[1].split('. Images')[0]
+        f'{num_params} parameters is not finite (decode_head.conv_seg.weight)')
+    losses = message.split('loss terms:')[1].split('. Images')[0]
+    assert 'decode.loss_ce=' in losses and 'nan' not in losses
     _assert_kept_the_checkpoint_of_iteration_2(runner, tmp_path)
 
 
@@ -192,12 +190,10 @@ def test_full_disk_while_writing_a_checkpoint_loses_nothing(
     with pytest.raises(CheckpointWriteError) as error:
         runner.train()
     assert error.value.errno == errno.ENOSPC
-    assert str(error.value).startswith(
-        f'[Errno {errno.ENOSPC}] training stopped: cannot write checkpoint '
-        f'iter_4.pth into {tmp_path}: {os.strerror(errno.ENOSPC)}. Nothing '
-        f'was lost: the last complete checkpoint, {tmp_path / "iter_2.pth"}, '
-        f'and {tmp_path / "last_checkpoint"} are unchanged, and no partial '
-        f'file is left. Free space in {tmp_path} (')
+    message = str(error.value)
+    assert str(tmp_path / 'iter_4.pth') in message
+    assert os.strerror(errno.ENOSPC) in message
+    assert message.endswith('then continue with --resume.')
     assert _last_checkpoint(tmp_path) == tmp_path / 'iter_2.pth'
     assert _checkpoints(tmp_path) == ['iter_2.pth']
     assert not list(tmp_path.glob('*.partial'))

@@ -10,11 +10,8 @@ class PresentClassesIoUMetric(IoUMetric):
     """mmseg's ``IoUMetric`` whose per-class table lists only the classes
     that occur in the labels or the predictions.
 
-    A class that occurs in neither has no value (``nan``) and does not count
-    in the means, so leaving its row out changes no metric; with 59 or 150
-    classes and a few present, the table is then a few rows instead of a
-    screenful of ``nan``. With ``nan_to_num`` set, absent classes do count
-    (as that number), and every row is kept.
+    An absent class has no value (``nan``) and does not count in the means,
+    so no metric changes. With ``nan_to_num`` set, every row is kept.
     """
 
     def compute_metrics(self, results: list) -> Dict[str, float]:

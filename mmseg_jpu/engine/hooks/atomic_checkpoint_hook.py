@@ -1,10 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-import errno
 import os
 import os.path as osp
 import re
-import shutil
-from typing import List, Optional
+from pathlib import Path
 
 from mmengine.dist import barrier, is_main_process
 from mmengine.fileio import LocalBackend
@@ -13,12 +11,15 @@ from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 from ...checkpoint import CheckpointLoadError, checkpoint_file_problem
 
-PARTIAL = '.partial'
-
 
 class CheckpointWriteError(OSError):
-    """A checkpoint could not be written; the previous checkpoint and
-    ``last_checkpoint`` are left as they were."""
+    """A checkpoint could not be written; the previous one is kept."""
+
+
+def _write_atomically(text: str, path: str) -> None:
+    with open(f'{path}.partial', 'w') as file:
+        file.write(text)
+    _publish(f'{path}.partial', path)
 
 
 def _publish(partial: str, path: str) -> None:
@@ -28,31 +29,17 @@ def _publish(partial: str, path: str) -> None:
     os.replace(partial, path)
 
 
-def _write_text(text: str, path: str) -> None:
-    with open(f'{path}{PARTIAL}', 'w') as file:
-        file.write(text)
-    _publish(f'{path}{PARTIAL}', path)
-
-
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
     """mmengine's ``CheckpointHook`` that never loses a complete checkpoint.
 
-    * Each checkpoint is written to ``<name>.partial`` and renamed to
-      ``<name>`` once complete; ``last_checkpoint`` is then pointed at it
-      (by a rename too), and only then are the checkpoints that
-      ``max_keep_ckpts`` retires deleted. A run killed at any moment leaves
-      ``last_checkpoint`` naming a complete checkpoint.
-    * A write that fails (disk full, a quota, an I/O error) removes its
-      partial files and stops the run with a :class:`CheckpointWriteError`.
-    * With ``resume=True`` and no ``load_from``, ``before_run`` checks the
-      file ``last_checkpoint`` names before mmengine loads it; if it is
-      missing or cannot be loaded, or there is no ``last_checkpoint``, it
-      points ``last_checkpoint`` at the newest complete checkpoint and logs
-      which one.
-
-    Takes ``CheckpointHook``'s arguments; checkpoints on other backends than
-    local files are written as ``CheckpointHook`` writes them.
+    Each checkpoint is written to ``<name>.partial`` and renamed once
+    complete, then ``last_checkpoint`` is pointed at it, and only then are
+    the checkpoints ``max_keep_ckpts`` retires deleted; a failed write stops
+    the run with :class:`CheckpointWriteError`. With ``resume=True`` and no
+    ``load_from``, when ``last_checkpoint`` is missing or names a file that
+    cannot be loaded, it is pointed at the newest complete checkpoint.
+    Takes ``CheckpointHook``'s arguments.
     """
 
     def before_run(self, runner) -> None:
@@ -64,45 +51,44 @@ class AtomicCheckpointHook(CheckpointHook):
 
     def _point_at_a_complete_checkpoint(self, runner) -> None:
         pointer = osp.join(runner.work_dir, 'last_checkpoint')
-        named = ''
-        if osp.isfile(pointer):
-            with open(pointer) as file:
-                named = file.read().strip()
+        named = Path(pointer).read_text().strip() if osp.isfile(
+            pointer) else ''
         problem = checkpoint_file_problem(named) if named else None
         if named and problem is None:
             return
-        found = self._newest_complete_checkpoint(
-            {runner.work_dir,
-             osp.dirname(named) or runner.work_dir})
+        pattern = re.compile(
+            re.escape(self.filename_tmpl).replace(r'\{\}', r'(\d+)'))
+        folders = {runner.work_dir, osp.dirname(named) or runner.work_dir}
+        found = sorted((int(match[1]), osp.join(folder, name))
+                       for folder in folders if osp.isdir(folder)
+                       for name in os.listdir(folder)
+                       if (match := pattern.fullmatch(name)))
+        newest = next((path for _, path in reversed(found)
+                       if checkpoint_file_problem(path) is None), None)
         why = (f'{pointer} names {named}, which '
                f'{getattr(problem, "summary", "is missing")}'
                if named else f'there is no {pointer}')
-        if found:
+        if newest:
             runner.logger.warning(
-                f'{why}: resuming from {found} instead, the newest complete '
-                f'checkpoint of {osp.dirname(found)}.')
-            _write_text(found, pointer)
+                f'{why}: resuming from {newest} instead, the newest complete '
+                f'checkpoint of {osp.dirname(newest)}.')
+            _write_atomically(newest, pointer)
         elif named:
             raise CheckpointLoadError(
                 f'cannot resume: {why}, and the work dir holds no other '
                 f'complete checkpoint ({problem}). To train from the start, '
                 f'delete {pointer} or run without --resume.')
 
-    def _newest_complete_checkpoint(self, folders) -> Optional[str]:
-        """The sound checkpoint of ``folders`` with the highest step in its
-        name (``filename_tmpl``), or None."""
-        pattern = re.compile(
-            re.escape(self.filename_tmpl).replace(r'\{\}', r'(\d+)'))
-        found = [(int(match[1]), osp.join(folder, name)) for folder in folders
-                 if osp.isdir(folder) for name in os.listdir(folder)
-                 if (match := pattern.fullmatch(name))]
-        return next((path for _, path in sorted(found, reverse=True)
-                     if checkpoint_file_problem(path) is None), None)
-
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         if not isinstance(self.file_backend, LocalBackend):
             return super()._save_checkpoint_with_step(runner, step, meta)
-        retired = self._retire(runner, step)
+        retired = []
+        if self.max_keep_ckpts > 0 and step not in self.keep_ckpt_ids:
+            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
+                retired.append(self.keep_ckpt_ids.popleft())
+            self.keep_ckpt_ids.append(step)
+            runner.message_hub.update_info('keep_ckpt_ids',
+                                           list(self.keep_ckpt_ids))
         filename = self.filename_tmpl.format(step)
         self.last_ckpt = osp.join(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
@@ -110,7 +96,7 @@ class AtomicCheckpointHook(CheckpointHook):
         try:
             runner.save_checkpoint(
                 self.out_dir,
-                filename + PARTIAL,
+                f'{filename}.partial',
                 self.file_client_args,
                 save_optimizer=self.save_optimizer,
                 save_param_scheduler=self.save_param_scheduler,
@@ -119,49 +105,17 @@ class AtomicCheckpointHook(CheckpointHook):
                 backend_args=self.backend_args,
                 **self.args)
             if is_main_process():
-                _publish(self.last_ckpt + PARTIAL, self.last_ckpt)
-                _write_text(self.last_ckpt, pointer)
+                _publish(f'{self.last_ckpt}.partial', self.last_ckpt)
+                _write_atomically(self.last_ckpt, pointer)
         except OSError as error:
-            for partial in (self.last_ckpt + PARTIAL, pointer + PARTIAL):
-                if osp.isfile(partial):
-                    os.remove(partial)
-            raise self._write_error(pointer, filename, error) from error
-        for path in retired if is_main_process() else []:
-            if osp.isfile(path):
-                os.remove(path)
-
-    def _retire(self, runner, step) -> List[str]:
-        """Record ``step`` among the kept checkpoints before saving, as
-        ``CheckpointHook`` does; return the paths ``max_keep_ckpts``
-        retires."""
-        if self.max_keep_ckpts <= 0 or step in self.keep_ckpt_ids:
-            return []
-        retired = []
-        if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
-            retired.append(
-                osp.join(
-                    self.out_dir,
-                    self.filename_tmpl.format(self.keep_ckpt_ids.popleft())))
-        self.keep_ckpt_ids.append(step)
-        runner.message_hub.update_info('keep_ckpt_ids',
-                                       list(self.keep_ckpt_ids))
-        return retired
-
-    def _write_error(self, pointer: str, filename: str,
-                     error: OSError) -> CheckpointWriteError:
-        previous = 'there was no earlier checkpoint'
-        if osp.isfile(pointer):
-            with open(pointer) as file:
-                previous = (f'the last complete checkpoint, {file.read()}, '
-                            f'and {pointer} are unchanged')
-        advice = 'Fix the cause'
-        if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            free = shutil.disk_usage(self.out_dir).free / 2**20
-            advice = (f'Free space in {self.out_dir} ({free:.0f} MiB free '
-                      'now) or set a work dir on another disk')
-        return CheckpointWriteError(
-            error.errno,
-            f'training stopped: cannot write checkpoint {filename} into '
-            f'{self.out_dir}: {error.strerror or error}. Nothing was lost: '
-            f'{previous}, and no partial file is left. {advice}, then '
-            'continue with --resume.')
+            for partial in (self.last_ckpt, pointer):
+                Path(f'{partial}.partial').unlink(missing_ok=True)
+            raise CheckpointWriteError(
+                error.errno,
+                f'training stopped: cannot write {self.last_ckpt}: '
+                f'{error.strerror or error}. The previous checkpoint and '
+                f'{pointer} are unchanged. Free disk space (or fix the '
+                'cause), then continue with --resume.') from error
+        for old in retired if is_main_process() else []:
+            Path(self.out_dir,
+                 self.filename_tmpl.format(old)).unlink(missing_ok=True)

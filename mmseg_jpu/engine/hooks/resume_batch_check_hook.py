@@ -4,42 +4,31 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 
-def _batch(runner) -> dict:
-    return dict(
-        processes=runner.world_size,
-        per_process=runner.cfg.train_dataloader.batch_size)
-
-
 @HOOKS.register_module()
 class ResumeBatchCheckHook(Hook):
     """Warn in one line when ``--resume`` continues a run with another total
-    batch (processes x ``train_dataloader.batch_size``) than the run that
-    wrote the checkpoint.
-
-    Checkpoints record the batch in ``meta['batch']``. The resumed optimizer
-    holds that run's learning rate, which the linear scaling rule ties to its
-    total batch. ``load_from`` without ``resume`` (fine-tuning) says nothing.
-    """
+    batch (processes x ``train_dataloader.batch_size``), for which the
+    resumed learning rate was not set. Checkpoints record the batch in
+    ``meta['batch']``."""
 
     priority = 'VERY_LOW'
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint.setdefault('meta', {})['batch'] = _batch(runner)
+        checkpoint.setdefault('meta', {})['batch'] = dict(
+            processes=runner.world_size,
+            per_process=runner.cfg.train_dataloader.batch_size)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         saved = checkpoint.get('meta', {}).get('batch')
         if not (runner.cfg.get('resume') and saved):
             return
-        now = _batch(runner)
-        before = saved['processes'] * saved['per_process']
-        after = now['processes'] * now['per_process']
-        if before != after:
+        processes, per_process = saved['processes'], saved['per_process']
+        now = runner.cfg.train_dataloader.batch_size
+        if processes * per_process != runner.world_size * now:
             runner.logger.warning(
-                f'resuming a run of {saved["processes"]} process(es) x '
-                f'{saved["per_process"]} images = {before} images per '
-                f'iteration with {now["processes"]} x {now["per_process"]} = '
-                f'{after}: the learning rate resumed with the optimizer was '
-                f'set for {before}, and the linear scaling rule would scale '
-                f'it by {after}/{before}; resume with {saved["processes"]} '
-                f'process(es) x {saved["per_process"]} to continue the same '
-                'training')
+                f'resuming a run of {processes} process(es) x {per_process} '
+                f'images = {processes * per_process} images per iteration '
+                f'with {runner.world_size} x {now} = '
+                f'{runner.world_size * now}: the resumed learning rate was '
+                f'set for the old batch; resume with {processes} process(es) '
+                f'x {per_process} to continue the same training')

@@ -7,7 +7,8 @@ from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
 from ...datasets.dataset_check import (label_range, labels_outside,
-                                       leaf_datasets, listing)
+                                       leaf_datasets)
+from ...utils.listing import listing
 from ..rank_errors import raise_on_every_rank
 from .segmentor_check_hook import unwrap_segmentor
 
@@ -16,39 +17,31 @@ from .segmentor_check_hook import unwrap_segmentor
 class SegDataCheckHook(Hook):
     """Stop a run on broken segmentation data, naming the files.
 
-    * Before training (the train and val datasets), validation and testing:
-      every image and annotation the dataset lists must be a non-empty
-      local file (paths such as ``s3://...`` are not checked).
-    * Before every train, val and test iteration: the labels must be class
-      indices below the decode head's ``num_classes`` or its
-      ``ignore_index`` (:func:`~mmseg_jpu.datasets.dataset_check.
-      label_range`, the rule of ``tools/check_dataset.py``). Otherwise
-      ``CrossEntropyLoss`` stops with "Target 59 is out of bounds" and
-      ``IoUMetric`` drops them silently.
+    Before training, validation and testing, every image and annotation of
+    the datasets must be a non-empty local file; before every iteration,
+    the labels of the batch must be classes of the decode head or its
+    ``ignore_index`` (:func:`~mmseg_jpu.datasets.dataset_check.label_range`).
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self) -> None:
-        self._checked = set()
-
     def before_train(self, runner) -> None:
-        self._check_files(runner, runner.train_dataloader.dataset)
+        datasets = [runner.train_dataloader.dataset]
         if runner.val_loop is not None:
-            self._check_files(runner, runner.val_dataloader.dataset)
+            datasets.append(runner.val_dataloader.dataset)
+        _check_files(runner, datasets)
 
     def before_val(self, runner) -> None:
-        self._check_files(runner, runner.val_dataloader.dataset)
+        _check_files(runner, [runner.val_dataloader.dataset])
 
     def before_test(self, runner) -> None:
-        self._check_files(runner, runner.test_dataloader.dataset)
+        _check_files(runner, [runner.test_dataloader.dataset])
 
     def _before_iter(self,
                      runner,
                      batch_idx: int,
                      data_batch: Optional[dict] = None,
                      mode: str = 'train') -> None:
-        """Each rank checks the labels of its batch."""
         head = unwrap_segmentor(runner.model).decode_head
         samples = _flat((data_batch or {}).get('data_samples', []))
 
@@ -59,23 +52,9 @@ class SegDataCheckHook(Hook):
 
         raise_on_every_rank(check, runner.logger)
 
-    def _check_files(self, runner, dataset) -> None:
-        """Rank 0 checks the files of each dataset once."""
-        leaves = [
-            d for d in leaf_datasets(dataset) if id(d) not in self._checked
-        ]
-        self._checked.update(map(id, leaves))
-
-        def check():
-            for leaf in leaves if runner.rank == 0 else []:
-                _check_dataset_files(leaf)
-
-        raise_on_every_rank(check, runner.logger)
-
 
 def _flat(samples: Sequence) -> Iterator:
-    """The data samples of a batch (a ``--tta`` batch holds a list of
-    augmented samples per image)."""
+    """The samples of a batch (a ``--tta`` batch nests lists of them)."""
     for sample in samples:
         if isinstance(sample, (list, tuple)):
             yield from _flat(sample)
@@ -83,21 +62,29 @@ def _flat(samples: Sequence) -> Iterator:
             yield sample
 
 
+def _check_files(runner, datasets: list) -> None:
+    """Rank 0 checks the files of ``datasets``; every rank raises."""
+
+    def check():
+        for dataset in datasets if runner.rank == 0 else []:
+            for leaf in leaf_datasets(dataset):
+                _check_dataset_files(leaf)
+
+    raise_on_every_rank(check, runner.logger)
+
+
 def _check_dataset_files(dataset) -> None:
-    """Raise ``FileNotFoundError`` listing the images and annotations of
-    ``dataset`` that are missing or empty."""
-    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     paths = [
-        str(info[key]) for info in infos
+        str(info[key])
+        for info in map(dataset.get_data_info, range(len(dataset)))
         for key in ('img_path', 'seg_map_path')
         if info.get(key) and '://' not in str(info[key])
     ]
-    broken = []
-    for path in paths:
-        if not os.path.isfile(path):
-            broken.append(f'{path} (missing)')
-        elif os.path.getsize(path) == 0:
-            broken.append(f'{path} (empty)')
+    broken = [
+        f'{path} (missing)' if not os.path.isfile(path) else f'{path} (empty)'
+        for path in paths
+        if not os.path.isfile(path) or os.path.getsize(path) == 0
+    ]
     if broken:
         where = ', '.join(f'{key}={getattr(dataset, key)}'
                           for key in ('ann_file', 'data_root')
@@ -111,8 +98,6 @@ def _check_dataset_files(dataset) -> None:
 
 
 def _check_labels(sample, num_classes: int, ignore_index: int) -> None:
-    """Raise ``ValueError`` naming the annotation if a label of ``sample``
-    is neither a class nor ``ignore_index``."""
     values = labels_outside(
         torch.unique(sample.gt_sem_seg.data).tolist(), num_classes,
         ignore_index)

@@ -8,25 +8,19 @@ from mmseg.registry import MODEL_WRAPPERS
 
 @MODEL_WRAPPERS.register_module()
 class CPUDistributedDataParallel(MMDistributedDataParallel):
-    """mmengine's ``MMDistributedDataParallel`` for CPU processes (gloo).
-
-    PyTorch's ``SyncBatchNorm`` runs on GPUs only, so its layers are
-    reverted to ``BatchNorm`` (statistics per process), with a one-line
-    notice. ``tools/train.py`` and ``tools/test.py`` select it for
-    ``--launcher pytorch`` on a machine without CUDA.
+    """mmengine's ``MMDistributedDataParallel`` for CPU processes (gloo),
+    with ``SyncBatchNorm`` (GPU only) reverted to ``BatchNorm``.
 
     Args:
         module (nn.Module): The model, on the CPU.
-        **kwargs: ``MMDistributedDataParallel``'s arguments
-            (``device_ids=None`` on CPUs).
+        **kwargs: ``MMDistributedDataParallel``'s arguments.
     """
 
     def __init__(self, module, **kwargs) -> None:
         if any(isinstance(m, SyncBatchNorm) for m in module.modules()):
             print_log(
                 'SyncBN works on GPUs only: its layers are converted to '
-                'BatchNorm for this CPU run (statistics per process, of '
-                'its own batch)',
+                'BatchNorm for this CPU run (statistics per process)',
                 logger='current')
             module = revert_sync_batchnorm(module)
         super().__init__(module=module, **kwargs)

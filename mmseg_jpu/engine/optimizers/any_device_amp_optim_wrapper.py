@@ -12,20 +12,13 @@ from mmseg.registry import OPTIM_WRAPPERS
 @OPTIM_WRAPPERS.register_module()
 class AnyDeviceAmpOptimWrapper(AmpOptimWrapper):
     """mmengine's ``AmpOptimWrapper`` on the device mmengine trains on, CPU
-    included.
-
-    Autocasts with ``torch.autocast`` on ``mmengine.device.get_device()`` and
-    scales the loss with ``torch.amp.GradScaler`` for that device, so float16
-    with loss scaling and bfloat16 train on CPU as on GPU. Backward, step
-    (skipped when the scaled gradients overflow) and the state dict (which
-    saves the scaler for resuming) are ``AmpOptimWrapper``'s.
+    included (float16 with loss scaling, or bfloat16).
 
     Args:
         loss_scale (str | float | dict): ``'dynamic'``, a fixed float scale
             or ``torch.amp.GradScaler`` arguments. Defaults to 'dynamic'.
         dtype (str | torch.dtype, optional): float16 or bfloat16; None is
-            torch's default for the device (float16 on CUDA, bfloat16 on
-            CPU). Defaults to None.
+            torch's default for the device. Defaults to None.
         **kwargs: ``OptimWrapper``'s arguments.
     """
 
@@ -33,29 +26,22 @@ class AnyDeviceAmpOptimWrapper(AmpOptimWrapper):
                  loss_scale: Union[str, float, dict] = 'dynamic',
                  dtype: Optional[Union[str, torch.dtype]] = None,
                  **kwargs) -> None:
-        # AmpOptimWrapper.__init__ asserts a GPU (NPU, MLU, MUSA) and builds
-        # a CUDA GradScaler: its own parent is called, and the attributes it
-        # sets are set here (tests/test_mixed_precision.py keeps the list).
+        # AmpOptimWrapper.__init__ asserts a GPU: set its attributes here
         super(AmpOptimWrapper, self).__init__(**kwargs)
         self.device_type = get_device()
-        if isinstance(dtype, torch.dtype):
-            dtype = str(dtype).replace('torch.', '')
+        dtype = str(dtype).replace('torch.', '') if dtype else None
         if dtype not in (None, 'float16', 'bfloat16'):
             raise ValueError(f'optim_wrapper.dtype={dtype!r} is not '
                              "supported: use 'float16', 'bfloat16' or None")
-        self.cast_dtype = (
-            getattr(torch, dtype)
-            if dtype else torch.get_autocast_dtype(self.device_type))
-        # passed to GradScaler.update: None adapts the scale, a float fixes it
-        self._scale_update_param = (
-            loss_scale if isinstance(loss_scale, float) else None)
+        self.cast_dtype = (getattr(torch, dtype) if dtype else
+                           torch.get_autocast_dtype(self.device_type))
+        # GradScaler.update's argument: None adapts the scale, a float fixes it
+        self._scale_update_param = None
         if isinstance(loss_scale, float):
+            self._scale_update_param = loss_scale
             loss_scale = dict(init_scale=loss_scale)
         elif loss_scale == 'dynamic':
             loss_scale = {}
-        elif not isinstance(loss_scale, dict):
-            raise TypeError('optim_wrapper.loss_scale must be "dynamic", a '
-                            f'float or a dict, got {loss_scale!r}')
         self.loss_scaler = torch.amp.GradScaler(self.device_type, **loss_scale)
 
     @contextmanager

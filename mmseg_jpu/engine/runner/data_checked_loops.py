@@ -7,14 +7,9 @@ from ...datasets.dataset_check import check_layout
 
 
 class _ChecksDataFirst:
-    """Check the dataset's folders and split file before the loop builds its
-    dataloader (:func:`~mmseg_jpu.datasets.dataset_check.check_layout`).
-
-    mmengine builds the dataset in the loop's constructor, before any hook
-    runs, and a dataset not prepared yet would stop with mmseg's ``Failed to
-    load `ann_file```; this raises a ``DatasetNotFoundError`` that names what
-    is missing and how to prepare the dataset.
-    """
+    """Raise ``DatasetNotFoundError`` (naming what is missing and how to
+    prepare it) before the loop builds a dataset whose folders or split file
+    do not exist (:func:`~mmseg_jpu.datasets.dataset_check.check_layout`)."""
 
     split = ''
 
