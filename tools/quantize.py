@@ -1,14 +1,10 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Quantise an exported model to 8-bit integers for fast CPU inference:
-NNCF's post-training quantisation of MODEL.onnx (written by
-tools/export_onnx.py from CONFIG) into the OpenVINO IR OUT.xml (weights in
-OUT.bin beside it), keeping the class names and palette of the export.
-The activation ranges are calibrated on what the network sees when mmseg
-segments images with the pipeline of the config's test dataloader and its
-test_cfg (whole images, or the windows of sliding-window inference): images
-of the config's dataset (--split, --num-images, spread over the split), or
-of a folder of your own photographs (--images). int8 is fast on CPUs with
-AVX-512 VNNI, AVX-VNNI or AMX; on others it runs, slowly."""
+"""Quantise MODEL.onnx (written by tools/export_onnx.py from CONFIG) to an
+int8 OpenVINO IR OUT.xml (weights in OUT.bin) with NNCF's post-training
+quantisation, calibrated on what the network sees when mmseg segments the
+images of the config's dataset (--split) or of a folder (--images) with the
+config's test pipeline and test_cfg. int8 is fast on CPUs with AVX-512
+VNNI, AVX-VNNI or AMX."""
 from pathlib import Path
 
 from mmseg_jpu.datasets.dataset_check import SPLITS, check_layout
@@ -33,29 +29,23 @@ def parse_args():
     add_config_arguments(parser)
     parser.add_argument('model', type=existing_file,
                         help='the fp32 .onnx file exported from CONFIG')
-    parser.add_argument(
-        'out', type=output_file(('.xml', )),
-        help='the OpenVINO IR to write (.xml; its weights go to the .bin '
-        'beside it)')
+    parser.add_argument('out', type=output_file(('.xml', )),
+                        help='the OpenVINO IR to write')
     parser.add_argument(
         '--split', choices=SPLITS,
         help="the split of the config's dataset to calibrate on (default: "
         'train)')
     parser.add_argument(
         '--num-images', type=positive_int, default=NUM_IMAGES,
-        help='images to calibrate on, spread over the split or folder (all '
-        'of them if it has fewer)')
-    parser.add_argument(
-        '--images', type=Path, metavar='DIR',
-        help="calibrate on the images of this folder instead of the config's "
-        'dataset, e.g. photographs of your domain')
+        help='images to calibrate on, spread over the split or folder')
+    parser.add_argument('--images', type=Path, metavar='DIR',
+                        help="calibrate on this folder's images instead")
     args = parser.parse_args()
     if args.model.suffix != '.onnx':
         parser.error(f'MODEL must be an .onnx file of tools/export_onnx.py, '
                      f'got {args.model}')
     if args.images and args.split:
-        parser.error('--images and --split exclude each other: --images '
-                     "calibrates on a folder instead of the config's dataset")
+        parser.error('--images and --split exclude each other')
     if args.num_images < MIN_IMAGES:
         parser.error(f'--num-images {args.num_images}: {WHY_MIN_IMAGES}')
     return parser, args
