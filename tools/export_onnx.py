@@ -1,9 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Export a config's inference network (normalised image -> logits, or with
---output probabilities or labels) to ONNX with dynamic batch, height and
-width where the network allows; the file is checked with ONNX Runtime
-against PyTorch at another size and not written if it differs. Without a
-checkpoint the random initial weights are exported."""
+"""Export a config's network (normalised image -> logits) to ONNX, dynamic
+in batch, height and width where it allows, and keep the file only if ONNX
+Runtime matches PyTorch on it at another size (see docs/deployment.md)."""
 from mmseg_jpu.checkpoint import CheckpointLoadError
 from mmseg_jpu.deploy import (ExportError, ExportResult, default_size,
                               export_segmentor)
@@ -20,32 +18,23 @@ def parse_args():
     parser = tool_parser(__doc__)
     add_config_arguments(parser)
     parser.add_argument('checkpoint', nargs='?', type=existing_file,
-                        help='checkpoint to export')
+                        help='weights to export (default: random ones)')
     parser.add_argument('out', type=output_file(('.onnx', )),
                         help='the ONNX file to write')
-    parser.add_argument(
-        '--size', type=positive_int, nargs=2, metavar=('H', 'W'),
-        help='input size to trace at (default: the sliding window of '
-        "test_cfg, else the data preprocessor's size, else 512 512)")
-    parser.add_argument(
-        '--check-size', type=positive_int, nargs=2, metavar=('H', 'W'),
-        help='input size of the parity check (default: 3/4 of the traced '
-        'height + 3, 5/4 of its width + 5)')
-    parser.add_argument(
-        '--fixed-size', action='store_true',
-        help='export for the traced height and width only (batch stays '
-        'dynamic)')
-    parser.add_argument(
-        '--tolerance', type=positive_float, default=TOLERANCE,
-        help='largest relative logit (probability) difference, or share of '
-        'pixels with another label, accepted by the check')
+    parser.add_argument('--size', type=positive_int, nargs=2,
+                        metavar=('H', 'W'), help='size to trace at')
+    parser.add_argument('--check-size', type=positive_int, nargs=2,
+                        metavar=('H', 'W'), help='size of the parity check')
+    parser.add_argument('--fixed-size', action='store_true',
+                        help='export for the traced height and width only')
+    parser.add_argument('--tolerance', type=positive_float, default=TOLERANCE,
+                        help='largest relative difference accepted')
     parser.add_argument('--output', choices=OUTPUTS, default='logits',
                         help='what the graph ends in')
     return parser, parser.parse_args()
 
 
 def describe(result: ExportResult, checkpoint, output: str) -> str:
-    """What the tool prints about ``result``."""
     traced, checked = ('x'.join(map(str, size))
                        for size in (result.traced_size, result.checked_size))
     weights = f'weights of {checkpoint}' if checkpoint else 'random weights'
@@ -71,8 +60,7 @@ def main():
     if args.check_size and (args.fixed_size
                             or tuple(args.check_size) == size):
         parser.error(f'--check-size must differ from the traced size '
-                     f'{size[0]}x{size[1]}, and a --fixed-size file is '
-                     'checked at the traced size')
+                     f'{size[0]}x{size[1]}, without --fixed-size')
     quiet_logging()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = export_segmentor(

@@ -1,10 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Quantise MODEL.onnx (written by tools/export_onnx.py from CONFIG) to an
-int8 OpenVINO IR OUT.xml (weights in OUT.bin) with NNCF's post-training
-quantisation, calibrated on what the network sees when mmseg segments the
-images of the config's dataset (--split) or of a folder (--images) with the
-config's test pipeline and test_cfg. int8 is fast on CPUs with AVX-512
-VNNI, AVX-VNNI or AMX."""
+"""Quantise MODEL.onnx (tools/export_onnx.py of CONFIG) to the int8
+OpenVINO IR OUT.xml with NNCF, calibrated on the images of the config's
+dataset or of a folder as the config's test pipeline feeds them to the
+network (see docs/deployment.md)."""
 from pathlib import Path
 
 from mmseg_jpu.datasets.dataset_check import SPLITS, check_layout
@@ -31,13 +29,10 @@ def parse_args():
                         help='the fp32 .onnx file exported from CONFIG')
     parser.add_argument('out', type=output_file(('.xml', )),
                         help='the OpenVINO IR to write')
-    parser.add_argument(
-        '--split', choices=SPLITS,
-        help="the split of the config's dataset to calibrate on (default: "
-        'train)')
-    parser.add_argument(
-        '--num-images', type=positive_int, default=NUM_IMAGES,
-        help='images to calibrate on, spread over the split or folder')
+    parser.add_argument('--split', choices=SPLITS,
+                        help='split to calibrate on (default: train)')
+    parser.add_argument('--num-images', type=positive_int, default=NUM_IMAGES,
+                        help='images to calibrate on')
     parser.add_argument('--images', type=Path, metavar='DIR',
                         help="calibrate on this folder's images instead")
     args = parser.parse_args()
@@ -52,7 +47,6 @@ def parse_args():
 
 
 def calibration_images(cfg, args):
-    """The images to calibrate on, and where they come from."""
     if args.images:
         images = spread(image_paths(args.images), args.num_images)
         where = f'the folder {args.images}'

@@ -1,9 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Evaluate an exported model (.onnx of tools/export_onnx.py, or .xml of
-tools/quantize.py) as mmseg's tools/test.py evaluates a checkpoint: the
-config's test dataloader, evaluator, loop, hooks and test_cfg, the network
-run by ONNX Runtime or OpenVINO on the CPU. The metrics are written to
-WORK_DIR/<timestamp>/<timestamp>.json."""
+"""Evaluate an exported model (.onnx or .xml) as mmseg's tools/test.py
+evaluates a checkpoint; the metrics go to WORK_DIR/<timestamp>/."""
 import os.path as osp
 
 from mmengine.runner import Runner
@@ -25,15 +22,11 @@ def parse_args():
     add_config_arguments(parser)
     parser.add_argument('model', type=existing_file,
                         help='the exported model: .onnx or .xml')
-    parser.add_argument(
-        '--backend', choices=BACKENDS,
-        help='runtime (default: onnxruntime for .onnx, openvino for .xml)')
+    parser.add_argument('--backend', choices=BACKENDS,
+                        help='default: openvino for .xml, else onnxruntime')
     parser.add_argument('--precision', choices=PRECISIONS, default='fp32',
                         help='bf16 needs --backend openvino')
-    parser.add_argument(
-        '--work-dir',
-        help="folder of the log and metrics (default: the config's "
-        'work_dir, else work_dirs/<config name>)')
+    parser.add_argument('--work-dir', help='default: as tools/test.py')
     args = parser.parse_args()
     if args.model.suffix not in ('.onnx', '.xml'):
         parser.error(f'{args.model} is not an exported model (.onnx or .xml)')

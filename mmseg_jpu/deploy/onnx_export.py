@@ -64,11 +64,10 @@ def compare(output: np.ndarray,
 def read_metadata(path: Path) -> Dict[str, str]:
     """The metadata of an exported ONNX file or of an IR made from it."""
     if Path(path).suffix == '.xml':
-        model = import_deploy_package('openvino').Core().read_model(str(path))
-        if not model.has_rt_info(['framework']):
-            return {}
-        section = model.get_rt_info()['framework']
-        return {key: value.astype(str) for key, value in section.items()}
+        info = import_deploy_package('openvino').Core().read_model(
+            str(path)).get_rt_info()
+        return {key: value.astype(str) for key, value in (
+            info['framework'].items() if 'framework' in info else ())}
     model = import_deploy_package('onnx').load(
         str(path), load_external_data=False)
     return {entry.key: entry.value for entry in model.metadata_props}
@@ -145,12 +144,11 @@ def export_onnx(network: nn.Module,
                                       dynamic=False)
         onnx = import_deploy_package('onnx')
         model = onnx.load(str(draft))
-        fixed = {FIXED_SIZE: f'{size[0]}x{size[1]}'} if reason else {}
-        onnx.helper.set_model_props(
-            model, {
-                **(properties or {}), **fixed, OUTPUT:
-                getattr(network, 'output', 'logits')
-            })
+        properties = dict(properties or {},
+                          **{OUTPUT: getattr(network, 'output', 'logits')})
+        if reason:
+            properties[FIXED_SIZE] = f'{size[0]}x{size[1]}'
+        onnx.helper.set_model_props(model, properties)
         onnx.save(model, str(draft))
         os.replace(draft, path)
     return ExportResult(path, size, reason, check_size,
@@ -179,9 +177,8 @@ def export_segmentor(cfg: Config,
     meta = getattr(segmentor, 'dataset_meta', None) or {}
     properties = {
         DATASET_META: json.dumps(
-            dict(classes=list(meta['classes']),
-                 palette=[list(map(int, color))
-                          for color in meta.get('palette', ())]))
+            dict(classes=meta['classes'], palette=meta.get('palette', [])),
+            default=int)
     } if 'classes' in meta else {}
     return export_onnx(SegmentationLogits(segmentor, output), path, size
                        or default_size(cfg), properties=properties, **options)

@@ -9,9 +9,6 @@ import numpy as np
 BACKENDS = ('onnxruntime', 'openvino')
 PRECISIONS = ('fp32', 'bf16')
 
-#: ``(N, 3, H, W) float32 array -> (N, C, H, W) array``
-Runtime = Callable[[np.ndarray], np.ndarray]
-
 
 def import_deploy_package(name: str):
     """Import a package of ``requirements/deploy.txt``, or say how to."""
@@ -76,7 +73,8 @@ def _openvino(path: Path, precision: str, threads: Optional[int]):
 def load_runtime(path: Path,
                  backend: str = 'onnxruntime',
                  precision: str = 'fp32',
-                 threads: Optional[int] = None) -> Runtime:
+                 threads: Optional[int] = None
+                 ) -> Callable[[np.ndarray], np.ndarray]:
     """``path`` loaded for inference on the CPU with ``threads``
     (default: the backend's); ``ValueError`` for a refused combination."""
     check_backend(backend_for(path, backend), precision)
