@@ -204,7 +204,7 @@ def test_a_model_of_another_config_is_refused(models, tmp_path, tool):
     (['model.onnx', 'out.xml', '--num-images', '2'],
      '--num-images 2: calibration needs at least'),
     (['model.onnx', 'out.xml', '--images', '.', '--split', 'val'],
-     'exclude each other'),
+     'not allowed with'),
     (['model.onnx', 'out.onnx'], 'give a .xml file'),
     (['model.xml', 'out.xml'], 'MODEL must be an .onnx file'),
 ])

@@ -29,18 +29,17 @@ def parse_args():
                         help='the fp32 .onnx file exported from CONFIG')
     parser.add_argument('out', type=output_file(('.xml', )),
                         help='the OpenVINO IR to write')
-    parser.add_argument('--split', choices=SPLITS,
-                        help='split to calibrate on (default: train)')
     parser.add_argument('--num-images', type=positive_int, default=NUM_IMAGES,
                         help='images to calibrate on')
-    parser.add_argument('--images', type=Path, metavar='DIR',
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument('--split', choices=SPLITS,
+                        help='split to calibrate on (default: train)')
+    source.add_argument('--images', type=Path, metavar='DIR',
                         help="calibrate on this folder's images instead")
     args = parser.parse_args()
     if args.model.suffix != '.onnx':
         parser.error(f'MODEL must be an .onnx file of tools/export_onnx.py, '
                      f'got {args.model}')
-    if args.images and args.split:
-        parser.error('--images and --split exclude each other')
     if args.num_images < MIN_IMAGES:
         parser.error(f'--num-images {args.num_images}: {WHY_MIN_IMAGES}')
     return parser, args
@@ -78,9 +77,8 @@ def main():
     print(f'wrote {args.out} and {weights.name} '
           f'({weights.stat().st_size / 2**20:.1f} MiB)\n' +
           (f'CPU: int8 instructions {", ".join(flags)}' if flags else
-           'note: this CPU has no AVX-512 VNNI, AVX-VNNI or AMX (or its flags '
-           'cannot be read): the int8 model runs, but slowly, maybe slower '
-           'than fp32'))
+           'note: no AVX-512 VNNI, AVX-VNNI or AMX found on this CPU: the int8 '
+           'model runs, but slowly, maybe slower than fp32'))
 
 
 if __name__ == '__main__':

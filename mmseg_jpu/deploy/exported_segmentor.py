@@ -29,9 +29,9 @@ def as_logits(output: Tensor, kind: str, num_classes: int) -> Tensor:
     return output.float()
 
 
-class ExportedSegmentor(BaseSegmentor):
+class ExportedSegmentor(EncoderDecoder):
     """The config's ``EncoderDecoder`` whose ``encode_decode`` runs an
-    exported file; the rest is mmseg's.
+    exported file; the rest is mmseg's (it has no backbone or heads).
 
     Args:
         cfg (Config): The config the file was exported from.
@@ -44,18 +44,14 @@ class ExportedSegmentor(BaseSegmentor):
         output (str): What the file ends in (see ``OUTPUTS``).
     """
 
-    predict = EncoderDecoder.predict
-    inference = EncoderDecoder.inference
-    whole_inference = EncoderDecoder.whole_inference
-    slide_inference = EncoderDecoder.slide_inference
-
     def __init__(self,
                  cfg: Config,
                  path: Path,
                  backend: str = 'onnxruntime',
                  precision: str = 'fp32'):
         init_default_scope(cfg.get('default_scope', 'mmseg'))
-        super().__init__(data_preprocessor=cfg.model.data_preprocessor)
+        BaseSegmentor.__init__(
+            self, data_preprocessor=cfg.model.data_preprocessor)
         self.cfg = cfg  # inference_model reads its test_pipeline
         self.test_cfg = ConfigDict(
             {'mode': 'whole', **(cfg.model.get('test_cfg') or {})})
@@ -114,11 +110,3 @@ class ExportedSegmentor(BaseSegmentor):
                 f'config\'s head {self.out_channels} classes')
         return as_logits(output, self.output,
                          self.out_channels).to(inputs.device)
-
-    def _forward(self, inputs: Tensor, data_samples=None) -> Tensor:
-        return self.encode_decode(inputs, [])
-
-    def extract_feat(self, inputs: Tensor, *args):
-        raise NotImplementedError('an exported file gives logits only')
-
-    loss = extract_feat

@@ -33,10 +33,8 @@ def int8_cpu_flags(
 
 def spread(items: Sequence, limit: int) -> list:
     """At most ``limit`` of ``items``, spread evenly over them."""
-    if len(items) <= limit:
-        return list(items)
-    return [items[i] for i in np.linspace(0, len(items) - 1, limit).round()
-            .astype(int)]
+    index = np.linspace(0, len(items) - 1, min(limit, len(items)))
+    return [items[i] for i in index.round().astype(int)]
 
 
 def dataset_images(cfg: Config, split: str, limit: int) -> List[str]:

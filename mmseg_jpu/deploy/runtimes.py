@@ -24,10 +24,8 @@ def import_deploy_package(name: str):
 def check_backend(backend: str, precision: str) -> None:
     """Raise ``ValueError`` for a combination that does not run."""
     if backend not in BACKENDS or precision not in PRECISIONS:
-        raise ValueError(
-            f'unknown backend {backend!r} or precision {precision!r}: the '
-            f'backends are {", ".join(BACKENDS)}, the precisions '
-            f'{", ".join(PRECISIONS)}')
+        raise ValueError(f'unknown backend {backend!r} or precision '
+                         f'{precision!r}: see BACKENDS and PRECISIONS')
     if backend == 'onnxruntime' and precision != 'fp32':
         raise ValueError(f'onnxruntime runs fp32 only; for {precision} use '
                          '--backend openvino')
