@@ -21,10 +21,12 @@ def parse_args():
                         help='weights to export (default: random ones)')
     parser.add_argument('out', type=output_file(('.onnx', )),
                         help='the ONNX file to write')
-    parser.add_argument('--size', type=positive_int, nargs=2,
-                        metavar=('H', 'W'), help='size to trace at')
-    parser.add_argument('--check-size', type=positive_int, nargs=2,
-                        metavar=('H', 'W'), help='size of the parity check')
+    parser.add_argument(
+        '--size', type=positive_int, nargs=2, metavar=('H', 'W'),
+        help="size to trace at (default: the config's window or size)")
+    parser.add_argument(
+        '--check-size', type=positive_int, nargs=2, metavar=('H', 'W'),
+        help='size of the parity check (default: another one)')
     parser.add_argument('--fixed-size', action='store_true',
                         help='export for the traced height and width only')
     parser.add_argument('--tolerance', type=positive_float, default=TOLERANCE,
