@@ -136,8 +136,8 @@ def test_a_fixed_size_file_refuses_other_sizes(tmp_path):
 
 @pytest.mark.parametrize('backend, precision, message', [
     ('onnxruntime', 'bf16', 'onnxruntime runs fp32 only'),
-    ('tensorrt', 'fp32', 'unknown backend'),
-    ('openvino', 'fp8', 'unknown precision'),
+    ('tensorrt', 'fp32', "unknown backend 'tensorrt'"),
+    ('openvino', 'fp8', "precision 'fp8'"),
 ])
 def test_meaningless_backend_precision_is_refused(backend, precision,
                                                   message):

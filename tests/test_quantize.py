@@ -96,7 +96,6 @@ def test_quantize_summarises_and_keeps_the_class_names(models):
     metadata = read_metadata(models['int8'])
     assert 'aeroplane' in metadata['dataset_meta']
     assert metadata['output'] == 'logits'
-    assert 'on 8 calibration inputs' in metadata['quantization']
 
 
 @pytest.mark.slow
@@ -205,7 +204,7 @@ def test_a_model_of_another_config_is_refused(models, tmp_path, tool):
     (['model.onnx', 'out.xml', '--num-images', '2'],
      '--num-images 2: calibration needs at least'),
     (['model.onnx', 'out.xml', '--images', '.', '--split', 'val'],
-     'exclude each other'),
+     'not allowed with'),
     (['model.onnx', 'out.onnx'], 'give a .xml file'),
     (['model.xml', 'out.xml'], 'MODEL must be an .onnx file'),
 ])

@@ -1,14 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Quantise an exported model to 8-bit integers for fast CPU inference:
-NNCF's post-training quantisation of MODEL.onnx (written by
-tools/export_onnx.py from CONFIG) into the OpenVINO IR OUT.xml (weights in
-OUT.bin beside it), keeping the class names and palette of the export.
-The activation ranges are calibrated on what the network sees when mmseg
-segments images with the pipeline of the config's test dataloader and its
-test_cfg (whole images, or the windows of sliding-window inference): images
-of the config's dataset (--split, --num-images, spread over the split), or
-of a folder of your own photographs (--images). int8 is fast on CPUs with
-AVX-512 VNNI, AVX-VNNI or AMX; on others it runs, slowly."""
+"""Quantise MODEL.onnx (tools/export_onnx.py of CONFIG) to the int8
+OpenVINO IR OUT.xml with NNCF, calibrated on the images of the config's
+dataset or of a folder as the config's test pipeline feeds them to the
+network (see docs/deployment.md)."""
 from pathlib import Path
 
 from mmseg_jpu.datasets.dataset_check import SPLITS, check_layout
@@ -33,36 +27,25 @@ def parse_args():
     add_config_arguments(parser)
     parser.add_argument('model', type=existing_file,
                         help='the fp32 .onnx file exported from CONFIG')
-    parser.add_argument(
-        'out', type=output_file(('.xml', )),
-        help='the OpenVINO IR to write (.xml; its weights go to the .bin '
-        'beside it)')
-    parser.add_argument(
-        '--split', choices=SPLITS,
-        help="the split of the config's dataset to calibrate on (default: "
-        'train)')
-    parser.add_argument(
-        '--num-images', type=positive_int, default=NUM_IMAGES,
-        help='images to calibrate on, spread over the split or folder (all '
-        'of them if it has fewer)')
-    parser.add_argument(
-        '--images', type=Path, metavar='DIR',
-        help="calibrate on the images of this folder instead of the config's "
-        'dataset, e.g. photographs of your domain')
+    parser.add_argument('out', type=output_file(('.xml', )),
+                        help='the OpenVINO IR to write')
+    parser.add_argument('--num-images', type=positive_int, default=NUM_IMAGES,
+                        help='images to calibrate on')
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument('--split', choices=SPLITS,
+                        help='split to calibrate on (default: train)')
+    source.add_argument('--images', type=Path, metavar='DIR',
+                        help="calibrate on this folder's images instead")
     args = parser.parse_args()
     if args.model.suffix != '.onnx':
         parser.error(f'MODEL must be an .onnx file of tools/export_onnx.py, '
                      f'got {args.model}')
-    if args.images and args.split:
-        parser.error('--images and --split exclude each other: --images '
-                     "calibrates on a folder instead of the config's dataset")
     if args.num_images < MIN_IMAGES:
         parser.error(f'--num-images {args.num_images}: {WHY_MIN_IMAGES}')
     return parser, args
 
 
 def calibration_images(cfg, args):
-    """The images to calibrate on, and where they come from."""
     if args.images:
         images = spread(image_paths(args.images), args.num_images)
         where = f'the folder {args.images}'
@@ -94,9 +77,8 @@ def main():
     print(f'wrote {args.out} and {weights.name} '
           f'({weights.stat().st_size / 2**20:.1f} MiB)\n' +
           (f'CPU: int8 instructions {", ".join(flags)}' if flags else
-           'note: this CPU has no AVX-512 VNNI, AVX-VNNI or AMX (or its flags '
-           'cannot be read): the int8 model runs, but slowly, maybe slower '
-           'than fp32'))
+           'note: no AVX-512 VNNI, AVX-VNNI or AMX found on this CPU: the int8 '
+           'model runs, but slowly, maybe slower than fp32'))
 
 
 if __name__ == '__main__':

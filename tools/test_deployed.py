@@ -1,11 +1,6 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Evaluate an exported model (an .onnx file of tools/export_onnx.py, or an
-int8 .xml of tools/quantize.py) on the config's test dataset as mmseg's
-tools/test.py evaluates a checkpoint: mmengine's Runner with the config's
-test dataloader, evaluator, loop and hooks, and its whole-image or
-sliding-window inference, the network run by ONNX Runtime or OpenVINO on
-the CPU. The metrics are written to WORK_DIR/<timestamp>/<timestamp>.json.
-"""
+"""Evaluate an exported model (.onnx or .xml) as mmseg's tools/test.py
+evaluates a checkpoint; the metrics go to WORK_DIR/<timestamp>/."""
 import os.path as osp
 
 from mmengine.runner import Runner
@@ -25,21 +20,13 @@ RUNNER_KEYS = ('test_dataloader', 'test_evaluator', 'test_cfg', 'env_cfg',
 def parse_args():
     parser = tool_parser(__doc__)
     add_config_arguments(parser)
-    parser.add_argument(
-        'model', type=existing_file,
-        help='the exported model: .onnx, or an OpenVINO IR .xml')
-    parser.add_argument(
-        '--backend', choices=BACKENDS,
-        help='runtime (default: onnxruntime for .onnx, openvino for .xml, '
-        'which only openvino reads)')
-    parser.add_argument(
-        '--precision', choices=PRECISIONS, default='fp32',
-        help='precision of the layers in floating point; bf16 needs '
-        '--backend openvino and a CPU with AVX-512 BF16 or AMX')
-    parser.add_argument(
-        '--work-dir',
-        help='folder of the log and metrics (default: the config\'s '
-        'work_dir, else work_dirs/<config name>, as mmseg\'s tools/test.py)')
+    parser.add_argument('model', type=existing_file,
+                        help='the exported model: .onnx or .xml')
+    parser.add_argument('--backend', choices=BACKENDS,
+                        help='default: openvino for .xml, else onnxruntime')
+    parser.add_argument('--precision', choices=PRECISIONS, default='fp32',
+                        help='bf16 needs --backend openvino')
+    parser.add_argument('--work-dir', help='default: as tools/test.py')
     args = parser.parse_args()
     if args.model.suffix not in ('.onnx', '.xml'):
         parser.error(f'{args.model} is not an exported model (.onnx or .xml)')

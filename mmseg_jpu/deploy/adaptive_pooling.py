@@ -1,7 +1,5 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Adaptive average pooling that exports to ONNX for any input size: ONNX
-has no such operator, and torch's exporter refuses output sizes other than
-1x1 (PSPHead's bins) unless the input size is fixed."""
+"""Adaptive average pooling that exports to ONNX for any input size."""
 import copy
 
 import torch
@@ -10,8 +8,7 @@ from torch import Tensor
 
 
 def _bin_weights(length: Tensor, bins: int, dtype: torch.dtype) -> Tensor:
-    """The ``(bins, length)`` matrix averaging torch's adaptive pooling
-    bins: bin ``i`` covers ``[floor(i L / b), ceil((i + 1) L / b))``."""
+    """``(bins, length)`` averages over ``[floor(iL/b), ceil((i+1)L/b))``."""
     index = torch.arange(bins, dtype=torch.int64)
     start = torch.div(index * length, bins, rounding_mode='floor')
     end = torch.div((index + 1) * length + bins - 1, bins,
@@ -23,16 +20,8 @@ def _bin_weights(length: Tensor, bins: int, dtype: torch.dtype) -> Tensor:
 
 
 class ExportableAdaptiveAvgPool2d(nn.Module):
-    """``nn.AdaptiveAvgPool2d(output_size)`` as two matrix products whose
-    averaging matrices are built from the input's size inside the graph.
-
-    Args:
-        output_size (int | tuple[int, int]): Bins along height and width.
-
-    Shape:
-        - Input: :math:`(N, C, H, W)`.
-        - Output: :math:`(N, C, H_{out}, W_{out})`, the ``output_size``.
-    """
+    """``nn.AdaptiveAvgPool2d(output_size)`` as two matrix products built
+    from the input's size inside the graph."""
 
     def __init__(self, output_size):
         super().__init__()
@@ -46,9 +35,8 @@ class ExportableAdaptiveAvgPool2d(nn.Module):
 
 
 def with_exportable_pooling(network: nn.Module) -> nn.Module:
-    """A copy of ``network`` whose ``nn.AdaptiveAvgPool2d`` layers of
-    output sizes other than 1x1 (which exports as ``GlobalAveragePool``)
-    are :class:`ExportableAdaptiveAvgPool2d`."""
+    """A copy of ``network`` whose ``nn.AdaptiveAvgPool2d`` layers, except
+    1x1 ones, are :class:`ExportableAdaptiveAvgPool2d`."""
     network = copy.deepcopy(network)
     for name, module in list(network.named_modules()):
         if isinstance(module, nn.AdaptiveAvgPool2d):

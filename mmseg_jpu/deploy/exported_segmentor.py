@@ -1,12 +1,8 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""An exported file as an mmseg segmentor whose ``encode_decode`` runs it;
-preprocessing, whole-image and sliding-window inference and
-post-processing are mmseg's own, so ``inference_model``,
-``MMSegInferencer`` and mmengine's ``Runner`` run it as the PyTorch model.
-"""
+"""An exported file as an mmseg segmentor."""
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import torch
 import torch.nn as nn
@@ -19,16 +15,13 @@ from mmseg.models import BaseSegmentor, EncoderDecoder
 from mmseg.registry import DATASETS, MODELS
 from ..datasets.dataset_check import leaf_datasets
 from ..utils.listing import listing
-from .onnx_export import DATASET_META, OUTPUT, read_metadata
+from .onnx_export import DATASET_META, FIXED_SIZE, OUTPUT, read_metadata
 from .runtimes import load_runtime
 
 
 def as_logits(output: Tensor, kind: str, num_classes: int) -> Tensor:
-    """A file's ``output`` of ``kind`` (``logits``, ``probabilities``,
-    ``labels``) as scores for mmseg's post-processing: probabilities as
-    they are (resizing and window averaging keep the argmax), labels
-    one-hot (a pixel takes the label of the largest interpolation weight),
-    a one-class head's sigmoid or labels as logits for its threshold."""
+    """A file's ``output`` of ``kind`` as scores for mmseg's
+    post-processing: labels one-hot; for one class, logits."""
     if kind == 'labels' and num_classes > 1:
         output = F.one_hot(output[:, 0], num_classes).permute(0, 3, 1, 2)
     if kind != 'logits' and num_classes == 1:
@@ -36,38 +29,29 @@ def as_logits(output: Tensor, kind: str, num_classes: int) -> Tensor:
     return output.float()
 
 
-class ExportedSegmentor(BaseSegmentor):
-    """The config's ``EncoderDecoder`` with an exported file in place of its
-    network.
+class ExportedSegmentor(EncoderDecoder):
+    """The config's ``EncoderDecoder`` whose ``encode_decode`` runs an
+    exported file; the rest is mmseg's (it has no backbone or heads).
 
     Args:
         cfg (Config): The config the file was exported from.
         path (Path): The ONNX file, or an OpenVINO IR.
         backend (str): ``onnxruntime`` or ``openvino``.
         precision (str): ``fp32``, or ``bf16`` with OpenVINO.
-        threads (int, optional): Threads per inference; ``None``: the
-            backend's default.
 
     Attributes:
-        dataset_meta (dict | None): The class names and palette stored in
-            the file, if any.
-        output (str): What the file ends in: ``logits``, ``probabilities``
-            or ``labels``.
+        dataset_meta (dict | None): The file's class names and palette.
+        output (str): What the file ends in (see ``OUTPUTS``).
     """
-
-    predict = EncoderDecoder.predict
-    inference = EncoderDecoder.inference
-    whole_inference = EncoderDecoder.whole_inference
-    slide_inference = EncoderDecoder.slide_inference
 
     def __init__(self,
                  cfg: Config,
                  path: Path,
                  backend: str = 'onnxruntime',
-                 precision: str = 'fp32',
-                 threads: Optional[int] = None):
+                 precision: str = 'fp32'):
         init_default_scope(cfg.get('default_scope', 'mmseg'))
-        super().__init__(data_preprocessor=cfg.model.data_preprocessor)
+        BaseSegmentor.__init__(
+            self, data_preprocessor=cfg.model.data_preprocessor)
         self.cfg = cfg  # inference_model reads its test_pipeline
         self.test_cfg = ConfigDict(
             {'mode': 'whole', **(cfg.model.get('test_cfg') or {})})
@@ -77,17 +61,16 @@ class ExportedSegmentor(BaseSegmentor):
         self.align_corners = self.decode_head.align_corners
         self.out_channels = self.decode_head.out_channels
         self.path = Path(path)
-        self.runtime = load_runtime(path, backend, precision, threads)
+        self.runtime = load_runtime(path, backend, precision)
         metadata = read_metadata(path)
         meta = metadata.get(DATASET_META)
         self.dataset_meta = json.loads(meta) if meta else None
         self.output = metadata.get(OUTPUT, 'logits')
-        self.fixed_size = metadata.get('fixed_size_reason') and tuple(
-            map(int, metadata['traced_size'].split('x')))
+        fixed = metadata.get(FIXED_SIZE)
+        self.fixed_size = fixed and tuple(map(int, fixed.split('x')))
 
     @property
     def decode_head(self) -> nn.Module:
-        """The config's decode head, on the meta device."""
         return self._head[0]
 
     def _not_an_export(self, what: str):
@@ -96,8 +79,7 @@ class ExportedSegmentor(BaseSegmentor):
             'pass the config the file was exported from')
 
     def check_classes(self, dataset_cfg: dict) -> None:
-        """Raise ``ValueError`` if the file names other classes than the
-        dataset of ``dataset_cfg``."""
+        """Raise ``ValueError`` if the file names other classes."""
         leaf = next(leaf_datasets(dataset_cfg))
         classes = (leaf.get('metainfo') or {}).get('classes') or getattr(
             DATASETS.get(leaf.get('type')), 'METAINFO', {}).get('classes')
@@ -109,37 +91,22 @@ class ExportedSegmentor(BaseSegmentor):
 
     def encode_decode(self, inputs: Tensor,
                       batch_img_metas: List[dict]) -> Tensor:
-        """The file's output for ``inputs`` :math:`(N, 3, H, W)` (images or
-        windows) as logits :math:`(N, K, H, W)` (:func:`as_logits`).
-
-        Raises:
-            ValueError: If the file takes another size only, or gives
-                another number of classes than the config's head.
-        """
+        """The file's output for ``inputs`` :math:`(N, 3, H, W)` as logits
+        :math:`(N, K, H, W)`; ``ValueError`` for a file of another size or
+        number of classes."""
         size, fixed = tuple(inputs.shape[2:]), self.fixed_size
         if fixed and size != fixed:
             what = 'a window' if self.test_cfg.mode == 'slide' else 'the image'
             raise ValueError(
-                f'the ONNX file takes {fixed[0]}x{fixed[1]} inputs only (it '
-                f'was exported at a fixed size) but {what} is {size[0]}x'
-                f'{size[1]} after preprocessing; export it with dynamic '
-                'sizes, or at this size')
+                f'the ONNX file takes {fixed[0]}x{fixed[1]} inputs only but '
+                f'{what} is {size[0]}x{size[1]} after preprocessing; export '
+                'it with dynamic sizes, or at this size')
         output = torch.from_numpy(self.runtime(inputs.cpu().numpy()))
         labels = self.output == 'labels'
-        if output.ndim != 4 or output.shape[1] != (
-                1 if labels else self.out_channels) or (
-                    labels and output.max() >= max(self.out_channels, 2)):
+        if output.shape[1] != (1 if labels else self.out_channels) or (
+                labels and output.max() >= max(self.out_channels, 2)):
             raise self._not_an_export(
                 f'it gives {self.output} of shape {tuple(output.shape)}, the '
                 f'config\'s head {self.out_channels} classes')
         return as_logits(output, self.output,
                          self.out_channels).to(inputs.device)
-
-    def _forward(self, inputs: Tensor, data_samples=None) -> Tensor:
-        return self.encode_decode(inputs, [])
-
-    def extract_feat(self, inputs: Tensor):
-        raise NotImplementedError('an exported file gives logits only')
-
-    def loss(self, inputs: Tensor, data_samples):
-        raise NotImplementedError('an exported file cannot be trained')
