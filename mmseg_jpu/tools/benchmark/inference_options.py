@@ -67,10 +67,10 @@ def unavailable(option: str) -> Optional[str]:
             import_deploy_package(package)
     except ModuleNotFoundError as error:
         return str(error)
-    if precision == 'bf16' and 'BF16' not in openvino_capabilities():
+    capabilities = openvino_capabilities() if precision == 'bf16' else []
+    if precision == 'bf16' and 'BF16' not in capabilities:
         return ('OpenVINO cannot run bf16 on this CPU (it needs AVX-512 BF16 '
-                'or AMX; its capabilities: '
-                f'{", ".join(openvino_capabilities())})')
+                f'or AMX; its capabilities: {", ".join(capabilities)})')
     return None
 
 

@@ -2,7 +2,6 @@
 """The benchmark's output: the environment, Markdown tables, the targets
 as measured, a JSON file and an FPS bar chart."""
 import datetime
-import importlib
 import importlib.util
 import json
 import os
@@ -155,7 +154,8 @@ def _target(measured: str, target: str, met: bool, cpu: str = '',
             lacks: str = '') -> str:
     """``measured (target >= target): verdict``; the target does not apply
     on a CPU that ``lacks`` its instructions."""
-    note, verdict = cpu and f'; this CPU has {cpu}', 'met' if met else 'NOT met'
+    note = cpu and f'; this CPU has {cpu}'
+    verdict = 'met' if met else 'NOT met'
     if lacks:
         note = f'; this CPU has no {lacks}, so the target does not apply'
         verdict = 'reported only'
