@@ -1,9 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""Measure the suite's models (:func:`run_benchmark`): latency and FPS per
-inference option, the output differences the options cause, time per
-component, GFLOPs, parameters, peak memory, the time of one training step,
-and the ratios against each model's baseline."""
+"""Measure the suite's models, option by option, against their baselines."""
 import functools
+import itertools
 import multiprocessing
 import statistics
 import sys
@@ -21,8 +19,8 @@ from mmengine.utils import ProgressBar
 from mmseg_jpu.deploy.inference_network import SegmentationLogits
 from mmseg_jpu.deploy.onnx_export import compare, export_onnx
 from mmseg_jpu.utils.quiet_logging import quiet_logging
-from .inference_options import (INT8, calibration_images, compute_dtype,
-                                is_runtime, prepare)
+from .inference_options import (INT8, RUNTIMES, calibration_images,
+                                compute_dtype, prepare)
 from .segmentor_builder import (build_segmentor, calibrate_batchnorm,
                                 image_inputs, train_step)
 from .suite import Entry
@@ -34,24 +32,20 @@ RATIOS = dict(fps='speedup', gflops='gflops_ratio', params_m='params_ratio',
               train_steps_per_s='train_speedup')
 
 
-def _synchronize(device: torch.device) -> None:
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
 def time_interleaved(functions: Dict[Hashable, Callable], device: torch.device,
                      runs: int, warmup: int,
                      progress: ProgressBar) -> Dict[Hashable, List[float]]:
-    """Seconds of ``runs`` calls of each function after ``warmup`` untimed
-    ones, called round-robin (odd rounds in reverse order) so that machine
-    drift affects all alike; ``progress`` counts every call."""
+    """Seconds of ``runs`` calls of each function after ``warmup``, called
+    round-robin (odd rounds reversed) so that drift affects all alike."""
     times = {name: [] for name in functions}
     for round_ in range(-warmup, runs):
         for name in list(functions)[::-1 if round_ % 2 else 1]:
-            _synchronize(device)
+            if device.type == 'cuda':
+                torch.cuda.synchronize(device)
             start = time.perf_counter()
             functions[name]()
-            _synchronize(device)
+            if device.type == 'cuda':
+                torch.cuda.synchronize(device)
             if round_ >= 0:
                 times[name].append(time.perf_counter() - start)
             progress.update()
@@ -59,7 +53,7 @@ def time_interleaved(functions: Dict[Hashable, Callable], device: torch.device,
 
 
 def latency_summary(seconds: List[float], batch: int) -> Dict[str, float]:
-    """Median and spread (milliseconds) and FPS of timed runs."""
+    """Median, min, max and interquartile range in ms, and FPS."""
     ms = sorted(s * 1000 for s in seconds)
     quartiles = statistics.quantiles(ms, n=4) if len(ms) > 1 else ms * 3
     median = statistics.median(ms)
@@ -78,10 +72,8 @@ def _status_kib(field: str) -> int:
 def peak_memory(config: Path, overrides: Dict, mode: str,
                 size: Tuple[int, int], batch: int, device: torch.device,
                 threads: int) -> float:
-    """Peak memory (MiB) of one ``inference`` forward or ``training`` step
-    of ``config``'s model: on CUDA the peak allocated by PyTorch (weights
-    included), on CPU how far the peak resident memory (VmHWM) rose above
-    the resident memory before."""
+    """Peak MiB of an ``inference`` or ``training`` step (CUDA: allocated;
+    CPU: rise of the peak resident memory)."""
     torch.set_num_threads(threads)
     quiet_logging()
     cfg, model = build_segmentor(config, overrides, device)
@@ -96,14 +88,13 @@ def peak_memory(config: Path, overrides: Dict, mode: str,
         step()
         return torch.cuda.max_memory_allocated(device) / 2**20
     before = _status_kib('VmRSS')
-    Path('/proc/self/clear_refs').write_text('5')  # peak := current RSS
+    Path('/proc/self/clear_refs').write_text('5')  # VmHWM := VmRSS
     step()
     return (_status_kib('VmHWM') - before) / 1024
 
 
 def measure_in_subprocess(*args, **kwargs) -> float:
-    """:func:`peak_memory` of these arguments in a fresh Python process, so
-    that earlier models and allocator caches cannot hide or inflate it."""
+    """:func:`peak_memory` in a fresh process, unaffected by earlier ones."""
     context = multiprocessing.get_context('spawn')
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         return pool.submit(peak_memory, *args, **kwargs).result()
@@ -111,33 +102,26 @@ def measure_in_subprocess(*args, **kwargs) -> float:
 
 def _fixed_figures(entry: Entry, model: nn.Module, image: torch.Tensor,
                    args, progress: ProgressBar) -> Dict:
-    """What the record of ``entry`` says whatever the option: the model,
-    its GFLOPs (one multiply-add is one FLOP, as in mmseg's tables),
-    parameters (the auxiliary head left out), peak memory, and median
-    milliseconds in the backbone, neck and decode head (fp32 eager, each
-    timed on the previous part's output)."""
+    """The figures of ``entry`` that no option changes."""
+    neck = model.neck if model.with_neck else nn.Identity()
     with torch.no_grad():
         flops = FlopAnalyzer(model, (image[:1], )).total()
         features = model.backbone(image)
-        neck_out = model.neck(features) if model.with_neck else features
-    params = parameter_count(model)
-    parts = dict(backbone=(model.backbone, image),
-                 neck=(model.neck, features) if model.with_neck else None,
-                 head=(model.decode_head, neck_out))
+        parts = dict(backbone=(model.backbone, image), neck=(neck, features),
+                     head=(model.decode_head, neck(features)))
     times = time_interleaved(
         {name: torch.no_grad()(functools.partial(*part))
-         for name, part in parts.items() if part},
-        torch.device(args.device), args.runs, args.warmup, progress)
-    if not model.with_neck:
-        progress.update(args.runs + args.warmup)
+         for name, part in parts.items()}, torch.device(args.device),
+        args.runs, args.warmup, progress)
+    params = parameter_count(model)
     figures = dict(
         model=entry.model, head=entry.head, depth=entry.depth,
         variant=entry.variant, description=entry.description,
         baseline=entry.baseline, config=entry.config.name,
         overrides=entry.overrides, gflops=flops / 1e9,
         params_m=(params[''] - params.get('auxiliary_head', 0)) / 1e6,
-        **{f'{name}_ms': statistics.median(times.get(name, [0])) * 1000
-           for name in parts})
+        **{f'{name}_ms': statistics.median(seconds) * 1000
+           for name, seconds in times.items()})
     memory = (('inference', args.size, args.batch),
               ('training', args.train_crop, args.train_batch))
     for mode, size, batch in () if args.no_memory else memory:
@@ -148,26 +132,22 @@ def _fixed_figures(entry: Entry, model: nn.Module, image: torch.Tensor,
 
 
 def _quality(run: Callable, inputs: Dict, references: Dict) -> Dict:
-    """How far ``run``'s outputs are from the fp32 eager ones on noise
-    (``max_abs_diff``, ``max_rel_diff``, ``argmax_agreement``) and on the
-    photograph (the same, prefixed ``image_``), and the time of the first
-    call (``first_call_s``: compiling, for torch.compile)."""
-    start = time.perf_counter()
-    outputs = dict(image=run(inputs['image']))
-    figures = dict(first_call_s=time.perf_counter() - start)
-    outputs['noise'] = run(inputs['noise'])
-    for name, prefix in (('noise', ''), ('image', 'image_')):
-        differences = compare(outputs[name].cpu().numpy(),
-                              references[name].cpu().numpy())
+    """``run``'s differences from fp32 eager on the photograph (``image_``)
+    and on noise, and its first call's time."""
+    figures = {}
+    for name, prefix in (('image', 'image_'), ('noise', '')):
+        start = time.perf_counter()
+        output = run(inputs[name]).cpu().numpy()
+        figures.setdefault('first_call_s', time.perf_counter() - start)
+        differences = compare(output, references[name].cpu().numpy())
         figures.update({prefix + k: v for k, v in differences.items()})
     return figures
 
 
 def benchmark_group(entries: Sequence[Entry], args,
                     progress: ProgressBar) -> List[Dict]:
-    """Records of ``entries`` (one head and depth, baselines included), one
-    per (entry, option): all are timed interleaved, then the training steps
-    (which change the weights)."""
+    """A record per entry (one head and depth) and option, timed
+    interleaved; then the training steps."""
     device = torch.device(args.device)
     records, runners, steps = {}, {}, {}
     with tempfile.TemporaryDirectory(prefix='mmseg_jpu_benchmark_') as tmp:
@@ -185,7 +165,7 @@ def benchmark_group(entries: Sequence[Entry], args,
             with torch.no_grad():
                 references = {k: logits(v) for k, v in inputs.items()}
             onnx_file, export = None, {}
-            if any(map(is_runtime, args.options)):  # as export_onnx.py does
+            if set(args.options) & set(RUNTIMES):
                 result = export_onnx(
                     logits, Path(tmp, f'{entry.variant}.onnx'), args.size)
                 onnx_file, export = result.path, dict(
@@ -200,7 +180,7 @@ def benchmark_group(entries: Sequence[Entry], args,
                               calibration)
                 records[entry.variant, option] = dict(
                     figures, option=option, dtype=compute_dtype(option),
-                    **(export if is_runtime(option) else {}),
+                    **(export if option in RUNTIMES else {}),
                     **_quality(run, inputs, references))
                 runners[entry.variant, option] = functools.partial(
                     run, inputs['image'])
@@ -209,8 +189,8 @@ def benchmark_group(entries: Sequence[Entry], args,
                                  progress)
         runners.clear()  # frees the runtimes before training
     train_times = time_interleaved(
-        {variant: train_step(cfg, model, args.train_crop, args.train_batch)
-         for variant, (cfg, model) in steps.items()},
+        {variant: train_step(*step, args.train_crop, args.train_batch)
+         for variant, step in steps.items()},
         device, args.train_runs, 1, progress) if args.train_runs else {}
     for (variant, option), record in records.items():
         record.update(latency_summary(times[variant, option], args.batch))
@@ -224,8 +204,7 @@ def benchmark_group(entries: Sequence[Entry], args,
 
 
 def add_ratios(records: List[Dict]) -> List[Dict]:
-    """Add ``figure / baseline figure`` (same model and option) for each of
-    :data:`RATIOS`; ``None`` without a baseline or the figure."""
+    """Add :data:`RATIOS` against the baseline (``None`` if unmeasured)."""
     index = {(r['model'], r['variant'], r['option']): r for r in records}
     for record in records:
         base = index.get(
@@ -237,18 +216,16 @@ def add_ratios(records: List[Dict]) -> List[Dict]:
 
 
 def run_benchmark(args, entries: Sequence[Entry]) -> List[Dict]:
-    """Records of ``entries``, measured group by group (one head and depth),
-    with mmengine's progress bar on stderr."""
+    """Records of ``entries``, with mmengine's progress bar on stderr."""
     torch.set_num_threads(args.threads)
     quiet_logging()
-    groups: Dict[str, List[Entry]] = {}
-    for entry in entries:
-        groups.setdefault(entry.model, []).append(entry)
     progress = ProgressBar(
         len(entries) * ((3 + len(args.options)) * (args.runs + args.warmup) +
                         (args.train_runs and args.train_runs + 1)),
         file=sys.stderr)
-    records = [r for group in groups.values()
-               for r in benchmark_group(group, args, progress)]
+    records = [
+        r for _, group in itertools.groupby(entries, lambda e: e.model)
+        for r in benchmark_group(list(group), args, progress)
+    ]
     sys.stderr.write('\n')
     return add_ratios(records)

@@ -1,7 +1,5 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-"""The suite's segmentors with random weights (no checkpoint is
-downloaded) and what the benchmark feeds them: the photograph, noise and a
-training batch."""
+"""The suite's segmentors with random weights, and their inputs."""
 import functools
 from pathlib import Path
 from typing import Callable, Dict, Optional, Tuple
@@ -22,9 +20,8 @@ from mmseg_jpu.utils.config_loading import load_config
 
 def build_segmentor(config: Path, overrides: Optional[Dict],
                     device: torch.device) -> Tuple[Config, nn.Module]:
-    """The config with ``overrides`` merged in, and its model (SyncBN
-    reverted) on ``device``, initialised by ``init_weights`` without the
-    pretrained backbone checkpoint."""
+    """The config with ``overrides`` and its randomly initialised model
+    (no pretrained backbone, SyncBN reverted) on ``device``."""
     cfg = load_config(str(config), overrides)
     cfg.model.backbone.pop('init_cfg', None)
     model = load_segmentor(cfg)
@@ -34,21 +31,16 @@ def build_segmentor(config: Path, overrides: Optional[Dict],
 
 @torch.no_grad()
 def calibrate_batchnorm(model: nn.Module, inputs: Tensor) -> None:
-    """Give every BN the statistics of the batch ``inputs`` (torch's
-    ``update_bn``), then switch the model to eval mode.
-
-    Freshly initialised BNs (mean 0, variance 1) let activations grow through
-    a deep residual network, which would make reduced-precision comparisons
-    meaningless; calibrated BNs keep them at the scale of a trained model.
-    """
+    """Set every BN's statistics to those of ``inputs``, then eval mode, so
+    that activations keep a trained model's scale."""
     update_bn([inputs], model)
     model.eval()
 
 
 def image_inputs(model: nn.Module, image: Path, batch: int,
                  size: Tuple[int, int]) -> Tensor:
-    """``(batch, 3, *size)``: the photograph ``image`` resized to ``size``
-    (height, width) and normalised by the model's data preprocessor."""
+    """``(batch, 3, H, W)``: ``image`` resized to ``size`` (H, W) and
+    normalised by the model's data preprocessor."""
     pixels = mmcv.imresize(mmcv.imread(str(image)), size[::-1])
     tensor = torch.from_numpy(pixels.transpose(2, 0, 1).copy())
     return model.data_preprocessor(dict(inputs=[tensor] * batch))['inputs']
@@ -56,11 +48,10 @@ def image_inputs(model: nn.Module, image: Path, batch: int,
 
 def train_step(cfg: Config, model: nn.Module, size: Tuple[int, int],
                batch: int) -> Callable[[], Dict]:
-    """One ``train_step`` of ``model`` (forward, losses, backward, the
-    config's optimizer step) on random uint8 images and labels of ``size``
-    (height, width), as a dataloader gives them."""
+    """One ``train_step`` of ``model`` with the config's optimizer on a
+    random batch of uint8 images and labels of ``size`` (H, W)."""
     model.train()
-    model.data_preprocessor.size = tuple(size)  # pad to this, not more
+    model.data_preprocessor.size = tuple(size)
     labels = torch.randint(0, model.decode_head.num_classes, (batch, 1, *size))
     data = dict(
         inputs=list(torch.randint(0, 256, (batch, 3, *size),

@@ -1,15 +1,10 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """The models the benchmark compares: per head and depth, the zoo's dilated
 stride-8 model, its stride-32 counterparts, mmseg's own FastFCN (the peer)
-and ESeg's BiFPN model (stride 32, no dilated twin).
-
-Every ratio is like for like: a model is measured against the dilated model
-with the same head (``baseline``); for EncNet, the dilated model whose
-EncHead computes its Encoding layer as the JPU model's does.
-"""
-from dataclasses import dataclass, field
+and ESeg's BiFPN model. A model's ratios are against its ``baseline``, the
+dilated model with the same head."""
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 from mmseg_jpu.utils.config_loading import scope_config_root
 
@@ -17,8 +12,7 @@ HEADS = ('enc', 'psp', 'aspp', 'eseg')
 DEPTHS = (50, 101)
 #: the peer's variant, and the variant of ours with the same head
 PEER, PEER_COUNTERPART = 'mmseg-fastfcn', 'jpu'
-#: the benchmark's models classify into Pascal Context's 59 classes
-NUM_CLASSES = 59
+NUM_CLASSES = 59  # Pascal Context's
 
 
 def _stock(head: str, dilated: str) -> List[tuple]:
@@ -28,8 +22,8 @@ def _stock(head: str, dilated: str) -> List[tuple]:
              "JPU, mmseg's stock head", {})]
 
 
-#: head -> its models but the peer: (variant, zoo config, baseline,
-#: description, overrides); ``{r}`` in a config is ``r50`` or ``r101``
+#: head -> (variant, zoo config with ``{r}`` for r50/r101, baseline,
+#: description, overrides) of its models but the peer
 MODELS = {
     'enc': _stock('enc', 'encnet') + [
         ('dilated-matmul', 'dilated_baselines/encnet_{r}-d8', None,
@@ -51,44 +45,30 @@ MODELS = {
 }
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One model of the suite.
-
-    Attributes:
-        head: Decode head family: ``enc``, ``psp``, ``aspp`` or ``eseg``.
-        depth: ResNet depth.
-        variant: What makes it different, e.g. ``dilated`` or ``jpu``.
-        config: Config file.
-        baseline: Variant its ratios are measured against (``None`` for the
-            baselines themselves).
-        description: What the model is, for the report.
-        overrides: Settings merged into ``config`` (``--cfg-options`` style).
-    """
+class Entry(NamedTuple):
+    """One model of the suite; ``overrides`` are merged into ``config``."""
     head: str
     depth: int
     variant: str
     config: Path
     baseline: Optional[str]
     description: str
-    overrides: Dict = field(default_factory=dict, compare=False)
+    overrides: Dict
 
     @property
     def model(self) -> str:
-        """Name of the head and depth, e.g. ``enc-r50``."""
+        """Head and depth, e.g. ``enc-r50``."""
         return f'{self.head}-r{self.depth}'
 
 
 def _entries(head: str, depth: int) -> List[Entry]:
     """The models of one head and depth; with a stock head, the peer last:
-    mmseg's ADE20K config as shipped (ResNet-50; other depths by overriding
-    ``backbone.depth``), classifying into :data:`NUM_CLASSES` classes."""
+    mmseg's ADE20K R50 config, with 59 classes and ``depth``."""
+    suffix = '_4xb4-25k_pascal-context-59-480x480.py'
     entries = [
-        Entry(head, depth, variant,
-              scope_config_root('mmseg_jpu') / (config.format(
-                  r=f'r{depth}') + '_4xb4-25k_pascal-context-59-480x480.py'),
-              baseline, description, overrides)
-        for variant, config, baseline, description, overrides in MODELS[head]
+        Entry(head, depth, variant, scope_config_root('mmseg_jpu') /
+              (config.format(r=f'r{depth}') + suffix), *rest)
+        for variant, config, *rest in MODELS[head]
     ]
     if head == 'eseg':
         return entries
@@ -96,9 +76,10 @@ def _entries(head: str, depth: int) -> List[Entry]:
               f'fastfcn_r50-d32_jpu_{head}_4xb4-80k_ade20k-512x512.py')
     overrides = {'model.decode_head.num_classes': NUM_CLASSES,
                  'model.auxiliary_head.num_classes': NUM_CLASSES}
+    note = ''
     if depth != 50:
         overrides['model.backbone.depth'] = depth
-    note = f', backbone.depth={depth}' if depth != 50 else ''
+        note = f', backbone.depth={depth}'
     return entries + [Entry(
         head, depth, PEER, config, 'dilated',
         f"mmseg's {config.name} ({NUM_CLASSES} classes{note})", overrides)]
@@ -107,9 +88,8 @@ def _entries(head: str, depth: int) -> List[Entry]:
 def select(heads: Sequence[str] = HEADS,
            depths: Sequence[int] = DEPTHS,
            variants: Optional[Sequence[str]] = None) -> List[Entry]:
-    """The suite's entries for the given heads, depths and variants (all
-    when ``variants`` is None); a selected variant brings its baseline, and
-    the peer brings the model of ours with the same head."""
+    """The entries of ``heads``, ``depths`` and ``variants`` (default: all),
+    with their baselines, and with the peer our model of the same head."""
     chosen = []
     for head in heads:
         for depth in depths:
@@ -124,6 +104,6 @@ def select(heads: Sequence[str] = HEADS,
 
 
 def variants_of(heads: Sequence[str] = HEADS) -> List[str]:
-    """Every variant name the suite knows for ``heads``."""
+    """Every variant name of ``heads``."""
     names = [e.variant for head in heads for e in _entries(head, DEPTHS[0])]
     return list(dict.fromkeys(names))
