@@ -275,3 +275,21 @@ def test_labels_are_compared_by_the_share_of_equal_pixels():
     figures = compare(output, reference, 'labels')
     assert figures['argmax_agreement'] == 0.95
     assert figures['max_rel_diff'] == pytest.approx(0.05)
+
+
+def test_ir_metadata_of_earlier_versions_is_read(tmp_path):
+    """IRs quantised by earlier versions hold the metadata in an
+    ``mmseg_jpu`` rt_info section; it is still read."""
+    onnx = pytest.importorskip('onnx')
+    ov = pytest.importorskip('openvino')
+    value = onnx.helper.make_tensor_value_info('x', onnx.TensorProto.FLOAT,
+                                               [1, 3, 4, 4])
+    graph = onnx.helper.make_graph(
+        [onnx.helper.make_node('Relu', ['x'], ['y'])], 'relu', [value],
+        [onnx.helper.make_tensor_value_info('y', onnx.TensorProto.FLOAT,
+                                            [1, 3, 4, 4])])
+    onnx.save(onnx.helper.make_model(graph), str(tmp_path / 'relu.onnx'))
+    model = ov.convert_model(str(tmp_path / 'relu.onnx'))
+    model.set_rt_info('logits', ['mmseg_jpu', 'output'])
+    ov.save_model(model, str(tmp_path / 'old.xml'))
+    assert read_metadata(tmp_path / 'old.xml') == {'output': 'logits'}

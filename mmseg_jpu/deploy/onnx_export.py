@@ -66,8 +66,10 @@ def read_metadata(path: Path) -> Dict[str, str]:
     if Path(path).suffix == '.xml':
         info = import_deploy_package('openvino').Core().read_model(
             str(path)).get_rt_info()
-        return {key: value.astype(str) for key, value in (
-            info['framework'].items() if 'framework' in info else ())}
+        # 'mmseg_jpu': where earlier versions of quantize.py wrote it
+        section = next((info[name] for name in ('framework', 'mmseg_jpu')
+                        if name in info), {})
+        return {key: value.astype(str) for key, value in section.items()}
     model = import_deploy_package('onnx').load(
         str(path), load_external_data=False)
     return {entry.key: entry.value for entry in model.metadata_props}
