@@ -56,6 +56,14 @@ def test_configs_pass_the_check(config):
     _check(model_cfg)
 
 
+def test_gray_inputs_pass_the_check():
+    """The dry run has the channels of the data preprocessor's mean."""
+    model_cfg = _model_cfg()
+    model_cfg.backbone.in_channels = 1
+    model_cfg.data_preprocessor.update(mean=[0.0], std=[1.0], bgr_to_rgb=False)
+    _check(model_cfg)
+
+
 def test_check_leaves_modes_and_statistics_unchanged():
     model = MODELS.build(_model_cfg())
     model.train()

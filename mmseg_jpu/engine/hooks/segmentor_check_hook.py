@@ -34,8 +34,9 @@ def check_segmentor(model: nn.Module) -> None:
 
     Runs the backbone and neck once (eval mode, no gradients, modes kept)
     on a zero image of the data preprocessor's ``size`` (default 64x64) and
-    checks the neck's ``in_channels`` and each decode head's ``in_index``
-    and ``in_channels`` against the features they get.
+    channels (its ``mean``'s, default 3), and checks the neck's
+    ``in_channels`` and each decode head's ``in_index`` and ``in_channels``
+    against the features they get.
 
     Args:
         model (nn.Module): A segmentor with ``backbone`` and ``decode_head``.
@@ -43,8 +44,11 @@ def check_segmentor(model: nn.Module) -> None:
     Raises:
         ValueError: Naming the config field and the value to set.
     """
-    size = getattr(model.data_preprocessor, 'size', None) or (64, 64)
-    image = next(model.parameters()).new_zeros(1, 3, *size)
+    preprocessor = model.data_preprocessor
+    size = getattr(preprocessor, 'size', None) or (64, 64)
+    mean = getattr(preprocessor, 'mean', None)
+    channels = mean.numel() if torch.is_tensor(mean) else 3
+    image = next(model.parameters()).new_zeros(1, channels, *size)
     modes = {module: module.training for module in model.modules()}
     model.eval()
     try:
