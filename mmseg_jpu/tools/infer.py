@@ -42,7 +42,7 @@ class Inferencer(MMSegInferencer):
         self.show_progress = False  # not an argument in mmseg 1.2.2
 
     def _init_visualizer(self, cfg):
-        cfg.visualizer.pop('vis_backends', None)  # unused: no warning
+        cfg.visualizer.pop('vis_backends', None)  # draws, writes nothing
         return super()._init_visualizer(cfg)
 
     def _init_model(self, cfg, weights, device) -> nn.Module:
@@ -169,7 +169,8 @@ def segment(source: Path, cfg, checkpoint: Path, out: Path,
     ``backend`` and ``precision``); yield each image, files and legend."""
     plan = plan_outputs(source, out, labels)
     inferencer = Inferencer(cfg, checkpoint, device, **runtime)
-    meta = inferencer.model.dataset_meta
+    meta, visualizer = inferencer.model.dataset_meta, inferencer.visualizer
+    visualizer.alpha = opacity
     names, palette = meta['classes'], meta['palette']
     dtype = np.uint8 if len(names) <= 255 else np.uint16
     for path, files in plan:
@@ -181,12 +182,13 @@ def segment(source: Path, cfg, checkpoint: Path, out: Path,
         entries = legend(prediction, names, palette)
         drawn = palette.copy()
         drawn[[e.label for e in entries]] = [e.color for e in entries]
-        overlay = image * (1 - opacity) + drawn[prediction][..., ::-1] * (
-            opacity)  # as mmseg's SegLocalVisualizer blends
-        for file, pixels in zip(files, (
-                palette[prediction][..., ::-1],
-                draw_legend(overlay.astype(np.uint8), entries),
-                prediction.astype(dtype))):
+        visualizer.set_dataset_meta(names, drawn.tolist())
+        visualizer.add_datasample('overlay', image[..., ::-1], sample,
+                                  draw_gt=False, with_labels=False)
+        overlay = visualizer.get_image()[..., ::-1]
+        for file, pixels in zip(files, (palette[prediction][..., ::-1],
+                                        draw_legend(overlay, entries),
+                                        prediction.astype(dtype))):
             if not mmcv.imwrite(pixels, str(file)):
                 raise OSError(f'cannot write {file}')
         yield path, files, entries
