@@ -14,8 +14,9 @@ import torch
 from .conftest import REPO_ROOT, TINY_PASCAL_CONTEXT_CONFIG
 from mmseg_jpu.deploy.inference_network import SegmentationLogits
 from mmseg_jpu.tools.benchmark import inference_options
-from mmseg_jpu.tools.benchmark.inference_options import (
-    RUNTIMES, calibration_images, compute_dtype, parse_option, prepare)
+from mmseg_jpu.tools.benchmark.inference_options import (calibration_images,
+                                                         compute_dtype,
+                                                         prepare)
 from mmseg_jpu.tools.benchmark.model_benchmark import (add_ratios,
                                                        measure_in_subprocess)
 from mmseg_jpu.tools.benchmark.report import markdown, targets
@@ -27,12 +28,11 @@ from mmseg_jpu.utils.package_files import DEMO_IMAGE
 BENCHMARK = REPO_ROOT / 'tools' / 'benchmark.py'
 OPTIONS = ('fp32', 'bn_fold', 'onnxruntime', 'openvino', 'openvino_bf16',
            'openvino_int8')
-FIGURES = ('latency_ms_median', 'latency_ms_min', 'latency_ms_max',
-           'latency_ms_iqr', 'fps', 'gflops', 'params_m', 'max_abs_diff',
-           'max_rel_diff', 'argmax_agreement', 'image_max_rel_diff',
-           'image_argmax_agreement', 'backbone_ms', 'neck_ms', 'head_ms',
-           'speedup', 'gflops_ratio', 'dtype', 'train_step_s_median',
-           'train_speedup', 'description')
+FIGURES = ('latency_ms_median', 'latency_ms_min', 'latency_ms_max', 'fps',
+           'gflops', 'params_m', 'max_abs_diff', 'max_rel_diff',
+           'argmax_agreement', 'image_max_rel_diff', 'image_argmax_agreement',
+           'backbone_ms', 'neck_ms', 'head_ms', 'speedup', 'gflops_ratio',
+           'dtype', 'train_step_s_median', 'train_speedup')
 
 
 def _benchmark(*args):
@@ -66,13 +66,11 @@ def test_reports_every_model_and_option(tiny_run):
     for record in records:
         missing = [f for f in FIGURES if f not in record]
         assert not missing, (record['variant'], missing)
-        assert record['runs'] == 2
         assert record['latency_ms_min'] <= record['latency_ms_median'] <= \
             record['latency_ms_max']
     environment = data['environment']
     assert environment['input_size'] == [64, 64]
     assert environment['cpu_model'] and environment['cpu_flags']
-    assert environment['image'] == DEMO_IMAGE.name
     for table in ('Dilated vs stride-32', 'Training step', 'Inference options',
                   'Output differences', 'Like for like',
                   "mmseg's FastFCN with the same head", 'Targets'):
@@ -116,8 +114,6 @@ def test_exact_options_keep_the_outputs_and_bf16_changes_them(tiny_run):
             assert record['dtype'] == 'int8'
             assert 0 < record['image_max_rel_diff'] < 0.5, record
             assert record['image_argmax_agreement'] > 0.5, record
-        if record['option'] in RUNTIMES:
-            assert record['onnx_dynamic'] is True
 
 
 @pytest.mark.slow
@@ -140,7 +136,6 @@ def test_plot_is_written(tiny_run):
     (['--options', 'bf16+fp16'], "invalid inference option 'bf16+fp16'"),
     (['--heads', 'eseg', '--variants', 'jpu-1x1'],
      'none of --variants is a model of --heads'),
-    (['--image', 'missing.jpg'], 'no such file'),
 ])
 def test_bad_arguments_get_a_one_line_error(arguments, message):
     result = _benchmark(*arguments)
@@ -185,12 +180,10 @@ def test_photograph_input_is_normalised_by_the_data_preprocessor():
     assert inputs[0, 0].mean() != inputs[0, 2].mean()  # colour, not gray
 
 
-def test_runtime_options_stand_alone_and_name_their_dtype():
-    assert parse_option('openvino_bf16') == ['openvino_bf16']
+def test_options_name_their_dtype():
     assert compute_dtype('openvino_bf16') == 'bfloat16'
     assert compute_dtype('onnxruntime') == 'float32'
-    with pytest.raises(ValueError, match='invalid inference option'):
-        parse_option('openvino+bf16')
+    assert compute_dtype('bn_fold+fp16') == 'float16'
 
 
 @pytest.mark.slow
@@ -236,8 +229,7 @@ def test_targets_report_what_was_met_and_what_not():
         _record('jpu', 'fp32', 1.0, baseline='dilated'),
         _record(PEER, 'fp32', 1.25, baseline='dilated'),
     ]
-    lines = targets(records, dict(cpu_has_bf16=True,
-                                  cpu_flags=['avx512_bf16']))
+    lines = targets(records, dict(cpu_flags=['avx512_bf16']))
     assert lines[0].startswith('enc-r101 jpu-1x1, best exact option '
                                '(onnxruntime')
     assert lines[0].endswith('1.60x over fp32 eager (target >= 1.5x): met')
@@ -248,28 +240,29 @@ def test_targets_report_what_was_met_and_what_not():
     assert lines[3].endswith('not measured (it needs this model, '
                              'openvino_int8 and onnxruntime or openvino)')
     assert lines[4].endswith('slower for enc-r101 fp32 (0.80x)')
-    without_bf16 = targets(records, dict(cpu_has_bf16=False, cpu_flags=[]))
+    without_bf16 = targets(records, dict(cpu_flags=[]))
     assert without_bf16[1].endswith('reported only')
 
 
 def test_int8_targets_against_the_best_fp32_runtime_and_eager():
     records = [
         _record('jpu-1x1', 'fp32', 1.0, baseline='dilated-matmul'),
-        _record('jpu-1x1', 'onnxruntime', 1.5, baseline='dilated-matmul'),
-        _record('jpu-1x1', 'openvino', 2.0, baseline='dilated-matmul'),
+        _record('jpu-1x1', 'onnxruntime', 1.5, baseline='dilated-matmul',
+                speedup=2.0),
+        _record('jpu-1x1', 'openvino', 2.0, baseline='dilated-matmul',
+                speedup=2.2),
         _record('jpu-1x1', 'openvino_int8', 5.0, 'int8', 0.05, 0.98,
                 baseline='dilated-matmul', speedup=1.8),
     ]
-    vnni = targets(records, dict(cpu_has_bf16=False,
-                                 cpu_flags=['avx512f', 'avx512_vnni']))
+    vnni = targets(records, dict(cpu_flags=['avx512f', 'avx512_vnni']))
     int8 = [line for line in vnni if 'openvino_int8' in line]
     assert int8 == [
         'enc-r101 jpu-1x1 openvino_int8: 2.50x over the best fp32 runtime '
         '(openvino) and 5.00x over fp32 eager (target >= 2.5x and >= 4.0x; '
-        'this CPU has avx512_vnni): met',
+        'this CPU has VNNI or AMX (avx512_vnni)): met',
         'enc-r101 like for like (dilated-matmul / jpu-1x1) under '
         'openvino_int8: 1.80x (target >= 1.9x): NOT met']
-    without_vnni = targets(records, dict(cpu_has_bf16=False, cpu_flags=[]))
+    without_vnni = targets(records, dict(cpu_flags=[]))
     assert 'no VNNI or AMX' in without_vnni[-2]
     assert without_vnni[-2].endswith('reported only')
     assert targets([], {})[0].endswith('not measured (it needs this model, '
@@ -324,8 +317,7 @@ def test_options_this_cpu_cannot_run_are_skipped_with_a_note(monkeypatch):
     assert 'AVX-512 BF16 or AMX' in args.skipped['openvino_bf16']
     assert args.options == ['fp32', 'bn_fold+channels_last', 'bf16',
                             'onnxruntime', 'openvino', 'openvino_int8']
-    environment = dict(device='cpu', device_name='cpu', cpu_model='x',
-                       cpu_key_flags=[], cpu_flags=[], cpu_has_bf16=False,
+    environment = dict(device='cpu', cpu_model='x', cpu_flags=[],
                        torch_version='2', runtime_versions={}, threads=1,
                        input_size=[8, 8], batch=1, train_crop=[8, 8],
                        train_batch=1, skipped_options=args.skipped)
@@ -335,9 +327,8 @@ def test_options_this_cpu_cannot_run_are_skipped_with_a_note(monkeypatch):
                   head_ms=1.0)
     report = markdown([record], ['fp32'], environment)
     notes = [line for line in report.splitlines() if 'openvino_bf16' in line]
-    assert notes == ['Skipped openvino_bf16: OpenVINO cannot run bf16 on '
-                     'this CPU (it needs AVX-512 BF16 or AMX; its '
-                     'capabilities: FP32, INT8)']
+    assert len(notes) == 1 and notes[0].startswith('Skipped openvino_bf16')
+    assert 'AVX-512 BF16 or AMX' in notes[0]
 
 
 def test_missing_runtime_packages_skip_their_options(monkeypatch):

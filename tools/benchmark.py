@@ -1,33 +1,20 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Benchmark the dilated stride-8 models against their stride-32 JPU
-counterparts and mmseg's FastFCN (random weights, BN calibrated): speed,
-GFLOPs, parameters, memory and training step, under inference options and
-ONNX runtimes, with their output differences and the targets; Markdown
+counterparts and mmseg's FastFCN (random weights, BN calibrated); Markdown
 tables on stdout. See docs/benchmark.md."""
 import argparse
 
 import torch
 
-from mmseg_jpu.tools.argument_checks import (device, existing_file,
-                                             non_negative_int, output_file,
-                                             positive_int)
+from mmseg_jpu.tools.argument_checks import (device, non_negative_int,
+                                             output_file, positive_int)
 from mmseg_jpu.tools.benchmark.inference_options import (
-    CPU_DEFAULTS, CUDA_DEFAULTS, EAGER_OPTIONS, PLAIN, RUNTIMES, choose,
-    parse_option)
+    CPU_DEFAULTS, CUDA_DEFAULTS, RUNTIMES, choose, inference_option)
 from mmseg_jpu.tools.benchmark.model_benchmark import run_benchmark
 from mmseg_jpu.tools.benchmark.report import (environment, markdown,
                                               plot_fps, write_json)
-from mmseg_jpu.tools.benchmark.suite import DEPTHS, HEADS, select, variants_of
+from mmseg_jpu.tools.benchmark.suite import DEPTHS, HEADS, VARIANTS, select
 from mmseg_jpu.tools.cli import run, tool_parser
-from mmseg_jpu.utils.package_files import DEMO_IMAGE
-
-
-def _option(text: str) -> str:
-    try:
-        parse_option(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error))
-    return text
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,7 +24,7 @@ def parse_args() -> argparse.Namespace:
         help='decode head families')
     add('--depths', nargs='+', type=int, choices=DEPTHS, default=DEPTHS,
         help='ResNet depths')
-    add('--variants', nargs='+', choices=variants_of(),
+    add('--variants', nargs='+', choices=VARIANTS,
         help='models to measure, with their baselines; default: all')
     add('--device', type=device, default='cpu', help='cpu, cuda or cuda:N')
     add('--size', type=positive_int, nargs=2, default=(512, 512),
@@ -47,12 +34,10 @@ def parse_args() -> argparse.Namespace:
         help='timed rounds (medians are reported)')
     add('--warmup', type=non_negative_int, default=2,
         help='untimed rounds first')
-    add('--options', nargs='+', type=_option,
-        help=f'inference options: {PLAIN}, a runtime ({", ".join(RUNTIMES)})'
-        f' or "+"-joined eager options ({", ".join(EAGER_OPTIONS)}); fp32 is '
-        'always measured, an option this machine cannot run is skipped with '
-        f'a note (default on CPU: {" ".join(CPU_DEFAULTS)}; on CUDA: '
-        f'{" ".join(CUDA_DEFAULTS)})')
+    add('--options', nargs='+', type=inference_option,
+        help='inference options (see docs/benchmark.md); fp32 always runs; '
+        f'default on CPU: {" ".join(CPU_DEFAULTS)}; on CUDA: '
+        f'{" ".join(CUDA_DEFAULTS)}')
     add('--train-crop', type=positive_int, nargs=2, default=(480, 480),
         metavar=('H', 'W'), help='crop of the training step')
     add('--train-batch', type=positive_int, default=4,
@@ -63,8 +48,6 @@ def parse_args() -> argparse.Namespace:
         help='skip peak memory (a subprocess per model)')
     add('--threads', type=positive_int, default=torch.get_num_threads(),
         help='CPU threads of torch and the runtimes')
-    add('--image', type=existing_file, default=DEMO_IMAGE,
-        help='photograph the outputs are compared on')
     add('--json', type=output_file(('.json', )), help='write the records')
     add('--plot', type=output_file(), help='write an FPS chart')
     args = parser.parse_args()

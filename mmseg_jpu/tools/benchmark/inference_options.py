@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """How the benchmark runs a model: ``fp32`` (eager), eager options joined
 with ``+``, or a runtime of ``mmseg_jpu.deploy`` running the ONNX export."""
+import argparse
 import copy
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -31,23 +32,23 @@ CUDA_DEFAULTS = (PLAIN, 'bn_fold', 'channels_last', 'bf16', 'fp16',
                  'compile', 'bn_fold+channels_last+fp16+compile')
 
 
-def parse_option(option: str) -> List[str]:
-    """The ``+``-joined parts of ``option``; ValueError if it is invalid."""
-    parts = [] if option == PLAIN else option.split('+')
-    if not (option in RUNTIMES or set(parts) <= set(EAGER_OPTIONS) and
-            len(set(parts) & set(AUTOCAST_DTYPES)) < 2):
-        raise ValueError(
-            f'invalid inference option {option!r}: choose {PLAIN}, one of '
+def inference_option(text: str) -> str:
+    """``text`` if it is an inference option; an ``argparse`` type."""
+    parts = set(text.split('+'))
+    if not (text in (PLAIN, *RUNTIMES) or parts <= set(EAGER_OPTIONS) and
+            len(parts & set(AUTOCAST_DTYPES)) < 2):
+        raise argparse.ArgumentTypeError(
+            f'invalid inference option {text!r}: choose {PLAIN}, one of '
             f'{", ".join(RUNTIMES)} alone, or a "+"-joined combination of '
             f'{", ".join(EAGER_OPTIONS)} with at most one of bf16 and fp16')
-    return parts
+    return text
 
 
 def compute_dtype(option: str) -> str:
     """The dtype the convolutions run in under ``option``."""
     if option in RUNTIMES:
         return RUNTIMES[option][2]
-    return next((AUTOCAST_DTYPES[p] for p in parse_option(option)
+    return next((AUTOCAST_DTYPES[p] for p in option.split('+')
                  if p in AUTOCAST_DTYPES), 'float32')
 
 
@@ -57,20 +58,19 @@ def openvino_capabilities() -> List[str]:
     return list(core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES'))
 
 
-def unavailable(option: str) -> Optional[str]:
+def _unavailable(option: str) -> Optional[str]:
     """Why this machine cannot run ``option``, or ``None`` if it can."""
     if option not in RUNTIMES:
         return None
-    backend, precision, dtype = RUNTIMES[option]
+    backend, precision, _ = RUNTIMES[option]
     try:
-        for package in [backend] + (['nncf'] if dtype == 'int8' else []):
+        for package in [backend] + ['nncf'] * (option == INT8):
             import_deploy_package(package)
     except ModuleNotFoundError as error:
         return str(error)
-    capabilities = openvino_capabilities() if precision == 'bf16' else []
-    if precision == 'bf16' and 'BF16' not in capabilities:
+    if precision == 'bf16' and 'BF16' not in openvino_capabilities():
         return ('OpenVINO cannot run bf16 on this CPU (it needs AVX-512 BF16 '
-                f'or AMX; its capabilities: {", ".join(capabilities)})')
+                'or AMX)')
     return None
 
 
@@ -79,7 +79,7 @@ def choose(options: Optional[Sequence[str]],
     """``fp32`` and ``options`` (default: the device's) that this machine
     can run, and why it cannot run the others."""
     defaults = CUDA_DEFAULTS if device.type == 'cuda' else CPU_DEFAULTS
-    reasons = {o: unavailable(o) for o in [PLAIN, *(options or defaults)]}
+    reasons = {o: _unavailable(o) for o in [PLAIN, *(options or defaults)]}
     return ([o for o, reason in reasons.items() if not reason],
             {o: reason for o, reason in reasons.items() if reason})
 
@@ -108,7 +108,7 @@ def prepare(model: nn.Module,
                 Path(onnx_file).with_suffix('.int8.xml'))
         runtime = load_runtime(onnx_file, *RUNTIMES[option][:2], threads)
         return lambda inputs: torch.from_numpy(runtime(inputs.cpu().numpy()))
-    parts = parse_option(option)
+    parts = option.split('+')
     if {'bn_fold', 'channels_last'} & set(parts):
         model = copy.deepcopy(model)
     if 'bn_fold' in parts:

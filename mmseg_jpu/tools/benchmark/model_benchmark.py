@@ -18,6 +18,7 @@ from mmengine.utils import ProgressBar
 
 from mmseg_jpu.deploy.inference_network import SegmentationLogits
 from mmseg_jpu.deploy.onnx_export import compare, export_onnx
+from mmseg_jpu.utils.package_files import DEMO_IMAGE
 from mmseg_jpu.utils.quiet_logging import quiet_logging
 from .inference_options import (INT8, RUNTIMES, calibration_images,
                                 compute_dtype, prepare)
@@ -26,7 +27,7 @@ from .segmentor_builder import (build_segmentor, calibrate_batchnorm,
 from .suite import Entry
 
 #: figures compared with the baseline: record key -> ratio key
-RATIOS = dict(fps='speedup', gflops='gflops_ratio', params_m='params_ratio',
+RATIOS = dict(fps='speedup', gflops='gflops_ratio',
               inference_mem_mib='inference_mem_ratio',
               training_mem_mib='training_mem_ratio',
               train_steps_per_s='train_speedup')
@@ -38,14 +39,14 @@ def time_interleaved(functions: Dict[Hashable, Callable], device: torch.device,
     """Seconds of ``runs`` calls of each function after ``warmup``, called
     round-robin (odd rounds reversed) so that drift affects all alike."""
     times = {name: [] for name in functions}
+    sync = functools.partial(torch.cuda.synchronize, device) if (
+        device.type == 'cuda') else lambda: None
     for round_ in range(-warmup, runs):
         for name in list(functions)[::-1 if round_ % 2 else 1]:
-            if device.type == 'cuda':
-                torch.cuda.synchronize(device)
+            sync()
             start = time.perf_counter()
             functions[name]()
-            if device.type == 'cuda':
-                torch.cuda.synchronize(device)
+            sync()
             if round_ >= 0:
                 times[name].append(time.perf_counter() - start)
             progress.update()
@@ -53,14 +54,11 @@ def time_interleaved(functions: Dict[Hashable, Callable], device: torch.device,
 
 
 def latency_summary(seconds: List[float], batch: int) -> Dict[str, float]:
-    """Median, min, max and interquartile range in ms, and FPS."""
-    ms = sorted(s * 1000 for s in seconds)
-    quartiles = statistics.quantiles(ms, n=4) if len(ms) > 1 else ms * 3
-    median = statistics.median(ms)
-    return dict(latency_ms_median=median, latency_ms_min=ms[0],
-                latency_ms_max=ms[-1], runs=len(ms),
-                latency_ms_iqr=quartiles[2] - quartiles[0],
-                fps=batch / (median / 1000))
+    """Median, min and max in ms, and FPS."""
+    median = statistics.median(seconds)
+    return dict(latency_ms_median=median * 1000,
+                latency_ms_min=min(seconds) * 1000,
+                latency_ms_max=max(seconds) * 1000, fps=batch / median)
 
 
 def _status_kib(field: str) -> int:
@@ -116,9 +114,9 @@ def _fixed_figures(entry: Entry, model: nn.Module, image: torch.Tensor,
     params = parameter_count(model)
     figures = dict(
         model=entry.model, head=entry.head, depth=entry.depth,
-        variant=entry.variant, description=entry.description,
-        baseline=entry.baseline, config=entry.config.name,
-        overrides=entry.overrides, gflops=flops / 1e9,
+        variant=entry.variant, baseline=entry.baseline,
+        config=entry.config.name, overrides=entry.overrides,
+        gflops=flops / 1e9,
         params_m=(params[''] - params.get('auxiliary_head', 0)) / 1e6,
         **{f'{name}_ms': statistics.median(seconds) * 1000
            for name, seconds in times.items()})
@@ -132,14 +130,12 @@ def _fixed_figures(entry: Entry, model: nn.Module, image: torch.Tensor,
 
 
 def _quality(run: Callable, inputs: Dict, references: Dict) -> Dict:
-    """``run``'s differences from fp32 eager on the photograph (``image_``)
-    and on noise, and its first call's time."""
+    """``run``'s differences from fp32 eager on noise and (``image_``) on
+    the photograph."""
     figures = {}
-    for name, prefix in (('image', 'image_'), ('noise', '')):
-        start = time.perf_counter()
-        output = run(inputs[name]).cpu().numpy()
-        figures.setdefault('first_call_s', time.perf_counter() - start)
-        differences = compare(output, references[name].cpu().numpy())
+    for name, prefix in (('noise', ''), ('image', 'image_')):
+        differences = compare(run(inputs[name]).cpu().numpy(),
+                              references[name].cpu().numpy())
         figures.update({prefix + k: v for k, v in differences.items()})
     return figures
 
@@ -156,7 +152,7 @@ def benchmark_group(entries: Sequence[Entry], args,
             cfg, model = build_segmentor(entry.config, entry.overrides, device)
             inputs = dict(
                 noise=torch.randn(args.batch, 3, *args.size, device=device),
-                image=image_inputs(model, args.image, args.batch, args.size))
+                image=image_inputs(model, DEMO_IMAGE, args.batch, args.size))
             calibrate_batchnorm(
                 model, torch.cat([inputs['image'][:1], inputs['noise'][:1]]))
             figures = _fixed_figures(entry, model, inputs['image'], args,
@@ -164,14 +160,9 @@ def benchmark_group(entries: Sequence[Entry], args,
             logits = SegmentationLogits(model).eval()
             with torch.no_grad():
                 references = {k: logits(v) for k, v in inputs.items()}
-            onnx_file, export = None, {}
+            onnx_file = Path(tmp, f'{entry.variant}.onnx')
             if set(args.options) & set(RUNTIMES):
-                result = export_onnx(
-                    logits, Path(tmp, f'{entry.variant}.onnx'), args.size)
-                onnx_file, export = result.path, dict(
-                    onnx_dynamic=result.dynamic,
-                    onnx_fixed_size_reason=result.fixed_size_reason,
-                    onnx_export_max_rel_diff=result.max_rel_diff)
+                export_onnx(logits, onnx_file, args.size)
             calibration = [image_inputs(model, image, 1, args.size)
                            for image in calibration_images()
                            if INT8 in args.options]
@@ -180,7 +171,6 @@ def benchmark_group(entries: Sequence[Entry], args,
                               calibration)
                 records[entry.variant, option] = dict(
                     figures, option=option, dtype=compute_dtype(option),
-                    **(export if option in RUNTIMES else {}),
                     **_quality(run, inputs, references))
                 runners[entry.variant, option] = functools.partial(
                     run, inputs['image'])

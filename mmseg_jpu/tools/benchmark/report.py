@@ -1,15 +1,14 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """The benchmark's output: the environment, Markdown tables, the targets
 as measured, a JSON file and an FPS bar chart."""
-import datetime
 import importlib.util
-import json
 import os
 import platform
 import subprocess
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Sequence
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 
+import mmengine
 import torch
 
 from mmseg_jpu.deploy.onnx_export import TOLERANCE
@@ -34,28 +33,22 @@ def environment(args) -> Dict:
     except OSError:
         lscpu = ''
     fields = dict(line.partition(':')[::2] for line in lscpu.splitlines())
-    flags = fields.get('Flags', '').split()
     device = torch.device(args.device)
     return dict(
-        device=str(device),
-        device_name=(torch.cuda.get_device_name(device)
-                     if device.type == 'cuda' else 'cpu'),
+        device=(f'{device} ({torch.cuda.get_device_name(device)})'
+                if device.type == 'cuda' else 'cpu'),
         cpu_model=fields.get('Model name', '').strip() or platform.machine(),
-        cpu_flags=flags,
-        cpu_key_flags=[f for f in KEY_CPU_FLAGS if f in flags],
-        cpu_has_bf16=any(f in flags for f in BF16_FLAGS),
+        cpu_flags=fields.get('Flags', '').split(),
         torch_version=torch.__version__,
         runtime_versions={
             name: importlib.import_module(name).__version__
             for name in ('onnxruntime', 'openvino')
             if importlib.util.find_spec(name)
         },
-        threads=torch.get_num_threads(), input_size=list(args.size),
+        threads=args.threads, input_size=list(args.size),
         batch=args.batch, train_crop=list(args.train_crop),
-        train_batch=args.train_batch, image=Path(args.image).name,
-        skipped_options=dict(args.skipped),
-        onednn_max_cpu_isa=os.environ.get('ONEDNN_MAX_CPU_ISA'),
-        date=datetime.date.today().isoformat())
+        train_batch=args.train_batch, skipped_options=args.skipped,
+        onednn_max_cpu_isa=os.environ.get('ONEDNN_MAX_CPU_ISA'))
 
 
 def table(columns: Dict[str, Callable[[Dict], str]],
@@ -150,16 +143,21 @@ def peer_ratios(records: List[Dict]) -> List[Dict]:
             for mine, r in pairs if mine]
 
 
-def _target(measured: str, target: str, met: bool, cpu: str = '',
-            lacks: str = '') -> str:
-    """``measured (target >= target): verdict``; the target does not apply
-    on a CPU that ``lacks`` its instructions."""
-    note = cpu and f'; this CPU has {cpu}'
-    verdict = 'met' if met else 'NOT met'
-    if lacks:
-        note = f'; this CPU has no {lacks}, so the target does not apply'
-        verdict = 'reported only'
-    return f'{measured} (target >= {target}{note}): {verdict}'
+def _target(measured: str, checks: Sequence[Tuple[float, float]],
+            needs: str = '', found: Sequence[str] = ()) -> str:
+    """``measured (target >= ...): verdict`` of ``checks`` (value,
+    threshold; a threshold below 1 is a share); a target that ``needs``
+    instructions of which this CPU has none of ``found`` is reported only.
+    """
+    target = ' and >= '.join(f'{t:.1%}' if t < 1 else f'{t}x'
+                             for _, t in checks)
+    if needs and not found:
+        return (f'{measured} (target >= {target}; this CPU has no {needs}, '
+                'so the target does not apply): reported only')
+    note = f'; this CPU has {needs} ({", ".join(found)})' if needs else ''
+    met = all(value >= threshold for value, threshold in checks)
+    return f'{measured} (target >= {target}{note}): ' + (
+        'met' if met else 'NOT met')
 
 
 def targets(records: List[Dict], environment: Dict) -> List[str]:
@@ -168,19 +166,17 @@ def targets(records: List[Dict], environment: Dict) -> List[str]:
     ours = [r for r in records if (r['head'], r['variant']) == TARGET_MODEL]
     depth = max((r['depth'] for r in ours), default=101)
     ours = {r['option']: r for r in ours if r['depth'] == depth}
-    name, plain, lines = f'{head}-r{depth}', ours.get(PLAIN), []
+    name, lines = f'{head}-r{depth}', []
     flags = environment.get('cpu_flags', [])
 
-    def over_eager(record: Dict) -> float:
-        return record['fps'] / plain['fps']
+    def eager(record: Dict) -> float:
+        return record['fps'] / ours[PLAIN]['fps']
 
-    def like_for_like(record: Dict, target: float) -> str:
-        like = (f'{name} like for like ({record["baseline"]} / {variant}) '
-                f'under {record["option"]}: ')
-        if record['speedup'] is None:
-            return like + 'not measured (it needs the baseline)'
-        return _target(f'{like}{record["speedup"]:.2f}x', f'{target}x',
-                       record['speedup'] >= target)
+    def like_for_like(record: Dict, threshold: float) -> str:
+        return _target(
+            f'{name} like for like ({record["baseline"]} / {variant}) under '
+            f'{record["option"]}: {record["speedup"]:.2f}x',
+            [(record['speedup'], threshold)])
 
     exact = max((r for o, r in ours.items() if o != PLAIN and r['dtype'] ==
                  'float32' and max(r['max_rel_diff'], r['image_max_rel_diff'])
@@ -188,39 +184,34 @@ def targets(records: List[Dict], environment: Dict) -> List[str]:
     if exact:
         lines.append(_target(
             f'{name} {variant}, best exact option ({exact["option"]}, logits '
-            f'within {TOLERANCE:.0e} relative): {over_eager(exact):.2f}x '
-            f'over fp32 eager', f'{EXACT}x', over_eager(exact) >= EXACT))
+            f'within {TOLERANCE:.0e} relative): {eager(exact):.2f}x over fp32 '
+            'eager', [(eager(exact), EXACT)]))
     reduced = [r for r in ours.values()
                if r['dtype'] in ('bfloat16', 'float16')]
     if reduced:
         best = max([r for r in reduced if r['image_argmax_agreement'] >=
                     AGREEMENT] or reduced, key=lambda r: r['fps'])
         agreement = best['image_argmax_agreement']
-        bf16 = [f for f in BF16_FLAGS if f in flags]
         lines.append(_target(
             f'{name} {variant}, best reduced-precision option '
-            f'({best["option"]}): {over_eager(best):.2f}x over fp32 eager '
-            f'with {agreement:.2%} argmax agreement on the photograph',
-            f'{REDUCED}x and >= {AGREEMENT:.1%}',
-            over_eager(best) >= REDUCED and agreement >= AGREEMENT,
-            f'bf16 instructions ({", ".join(bf16)})',
-            '' if bf16 else 'bf16 instructions'))
-    if exact and exact['speedup'] is not None:
+            f'({best["option"]}): {eager(best):.2f}x over fp32 eager with '
+            f'{agreement:.2%} argmax agreement on the photograph',
+            [(eager(best), REDUCED), (agreement, AGREEMENT)],
+            'bf16 instructions', [f for f in BF16_FLAGS if f in flags]))
+    if exact:
         lines.append(like_for_like(exact, LIKE_FOR_LIKE))
     runtimes = [r for o, r in ours.items()
                 if o in RUNTIMES and r['dtype'] == 'float32']
     if INT8 in ours and runtimes:
         int8, best = ours[INT8], max(runtimes, key=lambda r: r['fps'])
         over_runtime = int8['fps'] / best['fps']
-        vnni = [f for f in INT8_CPU_FLAGS if f in flags]
         lines += [_target(
             f'{name} {variant} {INT8}: {over_runtime:.2f}x over the best fp32 '
-            f'runtime ({best["option"]}) and {over_eager(int8):.2f}x over '
-            'fp32 eager', f'{INT8_OVER_RUNTIME}x and >= {INT8_OVER_EAGER}x',
-            over_runtime >= INT8_OVER_RUNTIME and
-            over_eager(int8) >= INT8_OVER_EAGER, ', '.join(vnni),
-            '' if vnni else 'VNNI or AMX'), like_for_like(int8,
-                                                          INT8_LIKE_FOR_LIKE)]
+            f'runtime ({best["option"]}) and {eager(int8):.2f}x over fp32 '
+            'eager', [(over_runtime, INT8_OVER_RUNTIME),
+                      (eager(int8), INT8_OVER_EAGER)], 'VNNI or AMX',
+            [f for f in INT8_CPU_FLAGS if f in flags]),
+                  like_for_like(int8, INT8_LIKE_FOR_LIKE)]
     else:
         lines.append(f'{name} {variant} {INT8} over the best fp32 runtime, '
                      'over fp32 eager and like for like: not measured (it '
@@ -238,18 +229,18 @@ def markdown(models: List[Dict], options: Sequence[str],
              environment: Dict) -> str:
     """The whole report."""
     env = environment
+    flags = [f for f in KEY_CPU_FLAGS if f in env['cpu_flags']]
     versions = ''.join(f'; {name} {version}'
                        for name, version in env['runtime_versions'].items())
     plain = [r for r in models if r['option'] == PLAIN]
     parts = [
-        f'Device: {env["device"]} ({env["device_name"]}); CPU: '
-        f'{env["cpu_model"]}, flags '
-        f'{" ".join(env["cpu_key_flags"]) or "none of interest"}; torch '
+        f'Device: {env["device"]}; CPU: {env["cpu_model"]}, flags '
+        f'{" ".join(flags) or "none of interest"}; torch '
         f'{env["torch_version"]}{versions}; {env["threads"]} threads; input '
         f'{env["input_size"][0]}x{env["input_size"][1]}, batch '
         f'{env["batch"]}.'
     ] + [f'Skipped {option}: {reason}'
-         for option, reason in env['skipped_options'].items()]
+         for option, reason in env.get('skipped_options', {}).items()]
     if env.get('onednn_max_cpu_isa'):
         parts.append(f'ONEDNN_MAX_CPU_ISA={env["onednn_max_cpu_isa"]}: '
                      'oneDNN (in torch and OpenVINO) uses no instructions '
@@ -279,10 +270,9 @@ def markdown(models: List[Dict], options: Sequence[str],
 def write_json(path: Path, models: List[Dict], environment: Dict) -> None:
     """The environment, one record per model, variant and option, and the
     targets."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(
-        dict(environment=environment, models=models,
-             targets=targets(models, environment)), indent=2) + '\n')
+    mmengine.dump(dict(environment=environment, models=models,
+                       targets=targets(models, environment)), str(path),
+                  indent=2)
 
 
 def plot_fps(path: Path, records: List[Dict], title: str) -> None:
@@ -295,6 +285,6 @@ def plot_fps(path: Path, records: List[Dict], title: str) -> None:
     axes = fps.plot.bar(rot=0, title=title, ylabel='FPS (fp32, eager)',
                         figsize=(1.6 * len(fps) + 3, 4))
     axes.figure.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    mmengine.mkdir_or_exist(Path(path).parent)
     axes.figure.savefig(path, dpi=120)
     matplotlib.pyplot.close(axes.figure)
