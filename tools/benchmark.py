@@ -4,6 +4,7 @@ counterparts and mmseg's FastFCN (random weights, BN calibrated); Markdown
 tables on stdout. See docs/benchmark.md."""
 import argparse
 
+import mmengine
 import torch
 
 from mmseg_jpu.tools.argument_checks import (device, non_negative_int,
@@ -12,7 +13,7 @@ from mmseg_jpu.tools.benchmark.inference_options import (
     CPU_DEFAULTS, CUDA_DEFAULTS, RUNTIMES, choose, inference_option)
 from mmseg_jpu.tools.benchmark.model_benchmark import run_benchmark
 from mmseg_jpu.tools.benchmark.report import (environment, markdown,
-                                              plot_fps, write_json)
+                                              plot_fps, targets)
 from mmseg_jpu.tools.benchmark.suite import DEPTHS, HEADS, VARIANTS, select
 from mmseg_jpu.tools.cli import run, tool_parser
 
@@ -67,8 +68,10 @@ def main() -> None:
     args = parse_args()
     models = run_benchmark(args, args.entries)
     env = environment(args)
-    if args.json:
-        write_json(args.json, models, env)
+    if args.json:  # mmengine.dump creates the folder
+        mmengine.dump(dict(environment=env, models=models,
+                           targets=targets(models, env)), str(args.json),
+                      indent=2)
     if args.plot:
         plot_fps(args.plot, models, f'{env["cpu_model"]}, {args.size[0]}x'
                  f'{args.size[1]}, batch {args.batch}')

@@ -53,12 +53,14 @@ def time_interleaved(functions: Dict[Hashable, Callable], device: torch.device,
     return times
 
 
-def latency_summary(seconds: List[float], batch: int) -> Dict[str, float]:
-    """Median, min and max in ms, and FPS."""
+def summary(name: str, seconds: List[float], scale: float,
+            per_second: str, items: int) -> Dict[str, float]:
+    """``name``'s median, min and max of ``seconds`` times ``scale``, and
+    ``per_second``: ``items`` per median second."""
     median = statistics.median(seconds)
-    return dict(latency_ms_median=median * 1000,
-                latency_ms_min=min(seconds) * 1000,
-                latency_ms_max=max(seconds) * 1000, fps=batch / median)
+    return {f'{name}_median': median * scale, f'{name}_min':
+            min(seconds) * scale, f'{name}_max': max(seconds) * scale,
+            per_second: items / median}
 
 
 def _status_kib(field: str) -> int:
@@ -93,8 +95,8 @@ def peak_memory(config: Path, overrides: Dict, mode: str,
 
 def measure_in_subprocess(*args, **kwargs) -> float:
     """:func:`peak_memory` in a fresh process, unaffected by earlier ones."""
-    context = multiprocessing.get_context('spawn')
-    with ProcessPoolExecutor(1, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context('spawn')) as pool:
         return pool.submit(peak_memory, *args, **kwargs).result()
 
 
@@ -183,13 +185,11 @@ def benchmark_group(entries: Sequence[Entry], args,
          for variant, step in steps.items()},
         device, args.train_runs, 1, progress) if args.train_runs else {}
     for (variant, option), record in records.items():
-        record.update(latency_summary(times[variant, option], args.batch))
+        record.update(summary('latency_ms', times[variant, option], 1000,
+                              'fps', args.batch))
         if variant in train_times:
-            seconds = train_times[variant]
-            record.update(
-                train_step_s_median=statistics.median(seconds),
-                train_step_s_min=min(seconds), train_step_s_max=max(seconds),
-                train_steps_per_s=1 / statistics.median(seconds))
+            record.update(summary('train_step_s', train_times[variant], 1,
+                                  'train_steps_per_s', 1))
     return list(records.values())
 
 

@@ -267,14 +267,6 @@ def markdown(models: List[Dict], options: Sequence[str],
     return '\n\n'.join(parts) + '\n'
 
 
-def write_json(path: Path, models: List[Dict], environment: Dict) -> None:
-    """The environment, one record per model, variant and option, and the
-    targets."""
-    mmengine.dump(dict(environment=environment, models=models,
-                       targets=targets(models, environment)), str(path),
-                  indent=2)
-
-
 def plot_fps(path: Path, records: List[Dict], title: str) -> None:
     """A bar chart of fp32 FPS per model, one bar per variant."""
     import matplotlib
