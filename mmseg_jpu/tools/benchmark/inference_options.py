@@ -58,30 +58,25 @@ def openvino_capabilities() -> List[str]:
     return list(core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES'))
 
 
-def _unavailable(option: str) -> Optional[str]:
-    """Why this machine cannot run ``option``, or ``None`` if it can."""
-    if option not in RUNTIMES:
-        return None
-    backend, precision, _ = RUNTIMES[option]
-    try:
-        for package in [backend] + ['nncf'] * (option == INT8):
-            import_deploy_package(package)
-    except ModuleNotFoundError as error:
-        return str(error)
-    if precision == 'bf16' and 'BF16' not in openvino_capabilities():
-        return ('OpenVINO cannot run bf16 on this CPU (it needs AVX-512 BF16 '
-                'or AMX)')
-    return None
-
-
 def choose(options: Optional[Sequence[str]],
            device: torch.device) -> Tuple[List[str], Dict[str, str]]:
     """``fp32`` and ``options`` (default: the device's) that this machine
     can run, and why it cannot run the others."""
     defaults = CUDA_DEFAULTS if device.type == 'cuda' else CPU_DEFAULTS
-    reasons = {o: _unavailable(o) for o in [PLAIN, *(options or defaults)]}
-    return ([o for o, reason in reasons.items() if not reason],
-            {o: reason for o, reason in reasons.items() if reason})
+    chosen, skipped = [], {}
+    for option in dict.fromkeys([PLAIN, *(options or defaults)]):
+        backend, precision, dtype = RUNTIMES.get(option, ('', '', ''))
+        try:
+            for package in [backend] * bool(backend) + ['nncf'] * (
+                    dtype == 'int8'):
+                import_deploy_package(package)
+            if precision == 'bf16' and 'BF16' not in openvino_capabilities():
+                raise ValueError('OpenVINO cannot run bf16 on this CPU (it '
+                                 'needs AVX-512 BF16 or AMX)')
+            chosen.append(option)
+        except (ModuleNotFoundError, ValueError) as error:
+            skipped[option] = str(error)
+    return chosen, skipped
 
 
 def calibration_images() -> List[Path]:
