@@ -17,8 +17,7 @@ from mmseg_jpu.tools.benchmark import inference_options
 from mmseg_jpu.tools.benchmark.inference_options import (calibration_images,
                                                          compute_dtype,
                                                          prepare)
-from mmseg_jpu.tools.benchmark.model_benchmark import (add_ratios,
-                                                       measure_in_subprocess)
+from mmseg_jpu.tools.benchmark.model_benchmark import measure_in_subprocess
 from mmseg_jpu.tools.benchmark.report import markdown, targets
 from mmseg_jpu.tools.benchmark.segmentor_builder import (
     build_segmentor, calibrate_batchnorm, image_inputs)
@@ -194,19 +193,6 @@ def test_peak_memory_grows_with_the_batch(mode):
                               (96, 96), batch, torch.device('cpu'),
                               threads=1) for batch in (1, 8))
     assert 0 < small < large
-
-
-def test_add_ratios_without_baseline_gives_none():
-    records = add_ratios([
-        dict(model='m', variant='a', baseline=None, option='fp32', fps=2.0,
-             gflops=10.0, params_m=1.0),
-        dict(model='m', variant='b', baseline='a', option='fp32', fps=5.0,
-             gflops=4.0, params_m=1.0),
-    ])
-    assert records[0]['speedup'] is None
-    assert records[1]['speedup'] == 2.5
-    assert records[1]['gflops_ratio'] == 0.4
-    assert records[1]['training_mem_ratio'] is None  # not measured
 
 
 def _record(variant, option, fps, dtype='float32', diff=1e-6, agreement=1.0,

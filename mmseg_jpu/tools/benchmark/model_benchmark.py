@@ -145,7 +145,8 @@ def _quality(run: Callable, inputs: Dict, references: Dict) -> Dict:
 def benchmark_group(entries: Sequence[Entry], args,
                     progress: ProgressBar) -> List[Dict]:
     """A record per entry (one head and depth) and option, timed
-    interleaved; then the training steps."""
+    interleaved, then the training steps; with :data:`RATIOS` against the
+    baseline (``None`` if unmeasured)."""
     device = torch.device(args.device)
     records, runners, steps = {}, {}, {}
     with tempfile.TemporaryDirectory(prefix='mmseg_jpu_benchmark_') as tmp:
@@ -190,19 +191,12 @@ def benchmark_group(entries: Sequence[Entry], args,
         if variant in train_times:
             record.update(summary('train_step_s', train_times[variant], 1,
                                   'train_steps_per_s', 1))
+    for (_, option), record in records.items():
+        base = records.get((record['baseline'], option), {})
+        record.update({ratio: record[key] / base[key]
+                       if key in record and key in base else None
+                       for key, ratio in RATIOS.items()})
     return list(records.values())
-
-
-def add_ratios(records: List[Dict]) -> List[Dict]:
-    """Add :data:`RATIOS` against the baseline (``None`` if unmeasured)."""
-    index = {(r['model'], r['variant'], r['option']): r for r in records}
-    for record in records:
-        base = index.get(
-            (record['model'], record['baseline'], record['option']), {})
-        for key, ratio in RATIOS.items():
-            record[ratio] = (record[key] / base[key]
-                             if key in record and key in base else None)
-    return records
 
 
 def run_benchmark(args, entries: Sequence[Entry]) -> List[Dict]:
@@ -218,4 +212,4 @@ def run_benchmark(args, entries: Sequence[Entry]) -> List[Dict]:
         for r in benchmark_group(list(group), args, progress)
     ]
     sys.stderr.write('\n')
-    return add_ratios(records)
+    return records
