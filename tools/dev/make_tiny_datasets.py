@@ -127,8 +127,8 @@ def make_tiny_broken_pascal_context(root: Path, source: Path) -> Path:
         elif case == 'label_out_of_range':
             label[:4, :4], label[-4:, -4:] = OUT_OF_RANGE_RAW_LABEL, 255
         if case != 'missing_annotation':
-            mmcv.imwrite(label,
-                         data_root / 'SegmentationClassContext' / f'{case}.png')
+            mmcv.imwrite(
+                label, data_root / 'SegmentationClassContext' / f'{case}.png')
         put_text(f'{case}\n', splits / f'{case}.txt')
     put_text('', splits / 'empty.txt')
     return data_root
