@@ -3,7 +3,7 @@
 docs/development.md): config arguments, help style and exit statuses."""
 import argparse
 import sys
-from typing import Callable, Optional, Tuple, Type
+from typing import Callable, Tuple, Type
 
 from mmengine.config import Config, DictAction
 
@@ -44,14 +44,10 @@ def tool_parser(description: str) -> argparse.ArgumentParser:
 
 
 def add_config_arguments(parser: argparse.ArgumentParser,
-                         name: str = 'config',
-                         default: Optional[str] = None) -> None:
-    """Add the config (optional if it has a ``default``) and
-    ``--cfg-options``."""
+                         name: str = 'config') -> None:
+    """Add the config argument ``name`` and ``--cfg-options``."""
     parser.add_argument(
         name,
-        nargs='?' if default else None,
-        default=default,
         help='config: a file, or mmseg::path / mmseg_jpu::path in the '
         "installed package's configs")
     parser.add_argument(
@@ -63,14 +59,13 @@ def add_config_arguments(parser: argparse.ArgumentParser,
 
 
 def load_config_arguments(parser: argparse.ArgumentParser,
-                          args: argparse.Namespace,
-                          name: str = 'config') -> Config:
+                          args: argparse.Namespace) -> Config:
     """The config that ``args`` names, ``--cfg-options`` merged; a missing
     one is a usage error."""
     try:
-        return load_config(getattr(args, name), args.cfg_options)
+        return load_config(args.config, args.cfg_options)
     except FileNotFoundError as error:
-        parser.error(f'argument {name}: {error}')
+        parser.error(f'argument config: {error}')
 
 
 def run(main: Callable[[], None],

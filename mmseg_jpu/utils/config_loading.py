@@ -8,10 +8,6 @@ from typing import Optional
 
 from mmengine.config import Config
 
-#: packages whose configs ``package::path`` may name.
-SCOPES = ('mmseg', 'mmseg_jpu')
-
-
 def scope_config_root(scope: str) -> Path:
     """The configs folder of package ``scope`` (``<package>/.mim/configs``)."""
     package = importlib.import_module(scope)
@@ -23,7 +19,7 @@ def config_path(source: str) -> Path:
     ``FileNotFoundError`` if there is none."""
     scope, separator, relative = str(source).rpartition('::')
     path = (scope_config_root(scope) / relative
-            if scope in SCOPES else Path(source).expanduser())
+            if scope in ('mmseg', 'mmseg_jpu') else Path(source).expanduser())
     if not path.is_file():
         raise FileNotFoundError(
             f'config not found: {source}' +

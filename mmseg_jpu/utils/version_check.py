@@ -14,11 +14,6 @@ SUPPORTED_VERSIONS = {
                  'mmengine-lite'),
     'mmseg': ('>=1.2.2,<1.5.0', 'mmsegmentation', 'onedl-mmsegmentation'),
 }
-SUPPORTED_STACKS = (
-    'the default stack torch==2.13.0 + onedl-mmcv 2.3.6, onedl-mmengine '
-    '0.10.12, onedl-mmsegmentation 1.4.2 (requirements/default.txt), or the '
-    'classic stack mmcv 2.1.0, mmengine 0.10.7, mmsegmentation 1.2.2 '
-    '(requirements/classic.txt)')
 
 
 def installed_version(module: str) -> Optional[str]:
@@ -44,4 +39,5 @@ def check_versions() -> None:
             problems.append(f'{module} {state} (need {supported})')
     if problems:
         raise ImportError('mmseg_jpu cannot run here: ' + '; '.join(problems) +
-                          f'. Supported: {SUPPORTED_STACKS}.')
+                          '. Install requirements/default.txt or '
+                          'requirements/classic.txt (docs/installation.md).')

@@ -10,7 +10,9 @@ raw label 0 (which ``reduce_zero_label`` ignores), or train id 255.
 from pathlib import Path
 
 import cv2
+import mmcv
 import numpy as np
+from mmengine.fileio import put, put_text
 from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
                             PascalContextDataset59)
 
@@ -37,17 +39,6 @@ BROKEN_CASES = {
     'label_out_of_range': 'tiny_val_003',
 }
 OUT_OF_RANGE_RAW_LABEL = 60
-
-
-def _save(path: Path, content) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, np.ndarray):
-        jpeg = [cv2.IMWRITE_JPEG_QUALITY, 90] if path.suffix == '.jpg' else []
-        cv2.imwrite(str(path), content, jpeg)
-    elif isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
 
 
 def _scene(rng: np.random.Generator) -> np.ndarray:
@@ -97,12 +88,13 @@ def make_tiny_dataset(root: Path, data_root: str) -> Path:
     lut = np.array([classes.index(name) + first
                     for name in NAMES] + [ignored], np.uint8)
     palette = np.array([*CLASS_COLORS.values(), (0, 0, 0)], np.float32)
+    jpeg = [cv2.IMWRITE_JPEG_QUALITY, 90] if image.endswith('.jpg') else None
     rng = np.random.default_rng(seed)
     for split, count in SPLIT_SIZES.items():
         stems = [f'tiny_{split}_{i:03d}' for i in range(count)]
         if split_list:
-            _save(data_root / split_list.format(split=split),
-                  ''.join(f'{stem}\n' for stem in stems))
+            put_text(''.join(f'{stem}\n' for stem in stems),
+                     data_root / split_list.format(split=split))
         for i, stem in enumerate(stems):
             city = CITIES[split][i % 2]
             names = dict(
@@ -111,9 +103,10 @@ def make_tiny_dataset(root: Path, data_root: str) -> Path:
                 city_stem=f'{split}/{city}/{city}_{i:06d}_000019')
             scene = _scene(rng)
             noise = rng.normal(0, 12, (*scene.shape, 3)).astype(np.float32)
-            _save(data_root / image.format(**names),
-                  np.clip(palette[scene] + noise, 0, 255).astype(np.uint8))
-            _save(data_root / label.format(**names), lut[scene])
+            mmcv.imwrite(
+                np.clip(palette[scene] + noise, 0, 255).astype(np.uint8),
+                data_root / image.format(**names), jpeg)
+            mmcv.imwrite(lut[scene], data_root / label.format(**names))
     return data_root
 
 
@@ -126,21 +119,18 @@ def make_tiny_broken_pascal_context(root: Path, source: Path) -> Path:
         image = (source / 'JPEGImages' / f'{name}.jpg').read_bytes()
         if case == 'truncated_image':
             image = image[:len(image) // 2]
-        _save(data_root / 'JPEGImages' / f'{case}.jpg', image)
-        label = cv2.imread(
-            str(source / 'SegmentationClassContext' / f'{name}.png'),
-            cv2.IMREAD_UNCHANGED)
+        put(image, data_root / 'JPEGImages' / f'{case}.jpg')
+        label = mmcv.imread(
+            source / 'SegmentationClassContext' / f'{name}.png', 'unchanged')
         if case == 'size_mismatch':
-            label = cv2.resize(label, (label.shape[1] // 2,
-                                       label.shape[0] // 2),
-                               interpolation=cv2.INTER_NEAREST)
+            label = label[:-1:2, :-1:2]  # cv2.INTER_NEAREST to half the size
         elif case == 'label_out_of_range':
             label[:4, :4], label[-4:, -4:] = OUT_OF_RANGE_RAW_LABEL, 255
         if case != 'missing_annotation':
-            _save(data_root / 'SegmentationClassContext' / f'{case}.png',
-                  label)
-        _save(splits / f'{case}.txt', f'{case}\n')
-    _save(splits / 'empty.txt', '')
+            mmcv.imwrite(
+                label, data_root / 'SegmentationClassContext' / f'{case}.png')
+        put_text(f'{case}\n', splits / f'{case}.txt')
+    put_text('', splits / 'empty.txt')
     return data_root
 
 
