@@ -204,9 +204,8 @@ def test_cli_reports_missing_file(tmp_path):
         tmp_path / 'out.pth',
         tmp_path / 'cfg.py',
         check=False)
-    assert result.returncode != 0
-    assert f'official checkpoint not found: {tmp_path / "nope.pth"}' in \
-        result.stderr
+    assert result.returncode == 2
+    assert f'src: {tmp_path / "nope.pth"}: no such file' in result.stderr
 
 
 

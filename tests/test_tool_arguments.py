@@ -85,8 +85,7 @@ def test_converter_arguments_are_checked(monkeypatch, capsys, tmp_path):
     source.write_bytes(b'x')
     cases = [
         ((tmp_path / 'nope.pth', 'out.pth', '--config-out', 'out.py'),
-         f'argument src: official checkpoint not found: {tmp_path}/nope.pth:'
-         ' no such file'),
+         f'argument src: {tmp_path}/nope.pth: no such file'),
         ((source, 'out', '--config-out', 'out.py'),
          'argument dst: out: no file extension: give a .pth or .pt file'),
         ((source, 'out.pth', '--config-out', 'out.txt'),

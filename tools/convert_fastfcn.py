@@ -1,27 +1,17 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Convert an official FastFCN checkpoint (wuhuikai/FastFCN) into an mmseg
 checkpoint and a config that mmseg's tools/test.py evaluates."""
-import argparse
-
 from mmseg_jpu.checkpoint import CheckpointLoadError
 from mmseg_jpu.tools.argument_checks import existing_file, output_file
 from mmseg_jpu.tools.cli import run, tool_parser
 from mmseg_jpu.tools.fastfcn_converter import ConversionError, convert, summary
 
 
-def _official_checkpoint(text: str):
-    try:
-        return existing_file(text)
-    except argparse.ArgumentTypeError as error:
-        raise argparse.ArgumentTypeError(
-            f'official checkpoint not found: {error}')
-
-
 def main() -> None:
     parser = tool_parser(__doc__)
     parser.add_argument(
         'src',
-        type=_official_checkpoint,
+        type=existing_file,
         help="official checkpoint (the .pth.tar that FastFCN's train.py "
         'saves, or a bare state dict)')
     parser.add_argument(

@@ -4,8 +4,7 @@ file cannot be loaded (see :mod:`.errors`)."""
 from .errors import (CheckpointKindError, CheckpointLoadError,
                      CorruptCheckpointError, NotACheckpointError,
                      TruncatedCheckpointError, UntrustedCheckpointError)
-from .kind import state_dict_of
-from .loader import (checkpoint_file_problem, load_weights_only,
+from .loader import (checkpoint_file_problem, load_weights_only, state_dict_of,
                      use_weights_only_local_loader)
 
 __all__ = [

@@ -17,8 +17,6 @@ from .errors import (CheckpointLoadError, CorruptCheckpointError,
                      NotACheckpointError, TruncatedCheckpointError,
                      UntrustedCheckpointError)
 
-ALLOWED_TYPES = ('tensors, numbers, strings, plain containers, numpy arrays '
-                 "and mmengine's HistoryBuffer")
 RECOPY = ('Copy the file again from where it came from, or use another '
           'checkpoint.')
 LEGACY_MAGIC = {
@@ -43,15 +41,12 @@ def file_problem(path: Path) -> Optional[CheckpointLoadError]:
             'zip directory that ends the files torch.save writes: it was cut '
             f'short while being written or copied. {RECOPY}')
     with archive:
+        names = {n.rsplit('/', 1)[-1]: n for n in archive.namelist()}
+        if 'data.pkl' not in names or 'constants.pkl' in names:
+            return not_a_checkpoint(path)  # another zip, or TorchScript
         try:
             damaged = archive.testzip()
-            pickles = {
-                name.rsplit('/', 1)[-1]: name
-                for name in archive.namelist() if name.endswith('.pkl')
-            }
-            data = archive.read(pickles.get('data.pkl', 'data.pkl'))
-        except KeyError:  # another zip archive
-            return _not_a_checkpoint(path)
+            data = archive.read(names['data.pkl'])
         except (zipfile.BadZipFile, EOFError, OSError) as error:
             damaged = str(error)
     if damaged:
@@ -59,27 +54,26 @@ def file_problem(path: Path) -> Optional[CheckpointLoadError]:
             f'{path} is corrupt: {damaged} fails the checks of its zip '
             'archive, so bytes changed after the file was saved (a faulty '
             f'disk, copy or download). {RECOPY}')
-    if 'constants.pkl' in pickles:  # TorchScript
-        return _not_a_checkpoint(path)
     return _pickle_problem(path, data)
 
 
 def _legacy_problem(path: Path,
                     file: BinaryIO) -> Optional[CheckpointLoadError]:
-    """A file in torch's legacy format, or other bytes."""
+    """A file in torch's legacy format (its magic number, protocol, system
+    info, object and storage keys pickles), or other bytes."""
+    pickles = []
     try:
-        is_legacy = _next_pickle(file) in LEGACY_MAGIC
+        while len(pickles) < 5:
+            pickles.append(_next_pickle(file))
     except ValueError:
-        is_legacy = False
-    if not is_legacy:
-        return _not_a_checkpoint(path)
-    try:
-        pickles = [_next_pickle(file) for _ in range(4)]
-    except ValueError:
+        pass
+    if not pickles or pickles[0] not in LEGACY_MAGIC:
+        return not_a_checkpoint(path)
+    if len(pickles) < 5:
         return CorruptCheckpointError(
             f"{path} is corrupt: it starts as torch's legacy format, but its "
             f'pickles are cut short or invalid. {RECOPY}')
-    return _pickle_problem(path, pickles[2])
+    return _pickle_problem(path, pickles[3])
 
 
 def _next_pickle(file: BinaryIO) -> bytes:
@@ -93,8 +87,7 @@ def _next_pickle(file: BinaryIO) -> bytes:
 
 
 def _pickle_problem(path: Path, data: bytes) -> Optional[CheckpointLoadError]:
-    """Why the object pickle ``data`` of a torch.save file cannot be loaded
-    weights-only, if it cannot."""
+    """Why the object pickle ``data`` cannot be loaded weights-only."""
     archive = io.BytesIO()  # what get_unsafe_globals_in_checkpoint reads
     with zipfile.ZipFile(archive, 'w') as writer:
         writer.writestr('archive/data.pkl', data)
@@ -103,21 +96,27 @@ def _pickle_problem(path: Path, data: bytes) -> Optional[CheckpointLoadError]:
         refused = torch.serialization.get_unsafe_globals_in_checkpoint(
             io.BytesIO(archive.getvalue()))
     except pickle.UnpicklingError:  # opcodes torch cannot read
-        return _not_a_checkpoint(path)
+        return not_a_checkpoint(path)
     if refused:
-        return UntrustedCheckpointError(
-            f'{path}: refused: unpickling it would call '
-            f'{", ".join(sorted(refused))}, which weights-only loading does '
-            f'not allow (it accepts {ALLOWED_TYPES}). Only load files you '
-            'trust. If you trust this one, re-save its weights once: '
-            "torch.save(torch.load(path, weights_only=False)['state_dict'], "
-            'new_path).')
+        return refusal(path, ', '.join(sorted(refused)))
     if data[:1] == pickle.PROTO and data[1] in (2, 3):
         return None
-    return _not_a_checkpoint(path)
+    return not_a_checkpoint(path)
 
 
-def _not_a_checkpoint(path: Path) -> NotACheckpointError:
+def refusal(path: Path, calls: str) -> UntrustedCheckpointError:
+    """The error for a pickle that would call ``calls``."""
+    return UntrustedCheckpointError(
+        f'{path}: refused: unpickling it would call {calls}, which '
+        'weights-only loading does not allow (it accepts tensors, numbers, '
+        "strings, plain containers, numpy arrays and mmengine's "
+        'HistoryBuffer). Only load files you trust. If you trust this one, '
+        're-save its weights once: torch.save(torch.load(path, '
+        "weights_only=False)['state_dict'], new_path).")
+
+
+def not_a_checkpoint(path: Path) -> NotACheckpointError:
+    """The error for bytes that weights-only loading cannot read."""
     return NotACheckpointError(
         f'{path} is not a checkpoint that weights-only loading can read: '
         'not a file that torch.save wrote with pickle protocol 2 (its '
