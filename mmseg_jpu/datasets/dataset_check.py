@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
-from typing import Iterable, Iterator, List, Tuple
+from typing import Dict, Iterable, Iterator, List, Tuple
 
 import numpy as np
 import torch.nn as nn
@@ -195,22 +195,18 @@ def check_config(cfg: Config, workers: int = 4) -> List[SplitReport]:
     """Check each dataset of the config's dataloaders once, against its
     model's label range (the dataset's classes if the config has none)."""
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    found: List[Tuple[List[str], dict]] = []
+    found: Dict[str, Tuple[List[str], dict]] = {}
     for split in SPLITS:
         dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
         for leaf in leaf_datasets(dataset) if dataset else []:
-            same = [splits for splits, seen in found if seen == leaf]
-            if same:
-                same[0].append(split)
-            else:
-                found.append(([split], leaf))
+            found.setdefault(repr(leaf), ([], leaf))[0].append(split)
     head = cfg.get('model', {}).get('decode_head')
     return [
         _check_split(
             splits, leaf,
             *label_range(head or dict(num_classes=len(
                 DATASETS.get(leaf['type']).METAINFO['classes']))), workers)
-        for splits, leaf in found
+        for splits, leaf in found.values()
     ]
 
 
