@@ -7,7 +7,8 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Iterable, Iterator, List, Tuple
+from itertools import chain
+from typing import Dict, Iterable, Iterator, List, Tuple
 
 import numpy as np
 import torch.nn as nn
@@ -22,10 +23,6 @@ from .transforms import CheckSegMapShape
 SPLITS = ('train', 'val', 'test')
 #: the sections of docs/datasets.md, found by the dataset class's name.
 DOC_SECTIONS = ('pascal-context', 'ade20k', 'cityscapes')
-DEFAULT_IGNORE_INDEX = 255  # BaseDecodeHead's
-#: errors of mmcv's decoders on a file they cannot read.
-UNREADABLE = (AssertionError, OSError, SyntaxError, ValueError)
-NOT_A_LABEL_MAP = "annotations not a label map of their image's size"
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -53,7 +50,7 @@ def label_range(decode_head) -> Tuple[int, int]:
         decode_head = decode_head[-1]
     if isinstance(decode_head, dict):
         return (decode_head['num_classes'],
-                decode_head.get('ignore_index', DEFAULT_IGNORE_INDEX))
+                decode_head.get('ignore_index', 255))  # BaseDecodeHead's
     return decode_head.num_classes, decode_head.ignore_index
 
 
@@ -69,8 +66,8 @@ def missing_layout(dataset_cfg) -> List[str]:
     root = dataset_cfg.get('data_root') or ''
     prefix = dataset_cfg.get('data_prefix') or {}
     paths = [root] + [
-        osp.join(root, prefix[key]) for key in ('img_path', 'seg_map_path')
-        if prefix.get(key)
+        osp.join(root, prefix[key])
+        for key in ('img_path', 'seg_map_path') if prefix.get(key)
     ]
     if dataset_cfg.get('ann_file'):
         paths.append(osp.join(root, dataset_cfg['ann_file']))
@@ -114,28 +111,29 @@ class SplitReport:
 
 
 def _check_sample(info: dict, load: list, num_classes: int,
-                  ignore_index: int) -> Tuple[list, set]:
-    """The ``(problem, file)`` pairs and the label values of one sample."""
+                  ignore_index: int) -> List[Tuple[str, str]]:
+    """The ``(problem, file)`` pairs of one sample."""
     results, problems = dict(info, seg_fields=[]), []
-    for transform, path in zip(load, (info['img_path'],
-                                      info.get('seg_map_path'))):
+    for transform, path in zip(load,
+                               (info['img_path'], info.get('seg_map_path'))):
         try:
             results = transform(results) if path else results
         except FileNotFoundError:
             problems.append(('missing files', path))
-        except UNREADABLE:
-            problems.append(('unreadable files', path))
+        except (AssertionError, OSError, SyntaxError, ValueError):
+            problems.append(('unreadable files', path))  # mmcv's decoders
     if problems or 'gt_seg_map' not in results:
-        return problems, set()
+        return problems
     try:
         CheckSegMapShape()(results)
     except ValueError:
         shape, image = results['gt_seg_map'].shape, results['ori_shape']
-        return [(NOT_A_LABEL_MAP, f'{path} {shape} vs image {image}')], set()
-    labels = set(np.unique(results['gt_seg_map']).tolist())
-    bad = labels_outside(labels, num_classes, ignore_index)
+        return [("annotations not a label map of their image's size",
+                 f'{path} {shape} vs image {image}')]
+    bad = labels_outside(
+        np.unique(results['gt_seg_map']).tolist(), num_classes, ignore_index)
     outside = f'annotations with labels outside the {num_classes} classes'
-    return [(outside, f'{path} {bad}')] if bad else [], labels
+    return [(outside, f'{path} {bad}')] if bad else []
 
 
 def _orphan_annotations(dataset, data_list: List[dict]) -> List[str]:
@@ -166,77 +164,67 @@ def _check_split(splits: List[str], dataset_cfg, num_classes: int,
                  dict(type=name)))
         for name in ('LoadImageFromFile', 'LoadAnnotations')
     ]
+    check = partial(_check_sample,
+                    load=load,
+                    num_classes=num_classes,
+                    ignore_index=ignore_index)
     with ThreadPoolExecutor(workers) as pool:
-        checked = pool.map(
-            lambda info: _check_sample(info, load, num_classes, ignore_index),
-            data_list)
+        checked = pool.map(check, data_list)
         samples = list(track_iter_progress((checked, len(data_list))))
-    files, values = defaultdict(list), set()
-    for problems, labels in samples:
-        for problem, path in problems:
-            files[problem].append(path)
-        values |= labels
-    root = osp.abspath(dataset.data_root or '')
-    lines = [f'{", ".join(splits)}: {type(dataset).__name__} at {root}']
-    annotations = sum(
-        osp.isfile(info.get('seg_map_path') or '') for info in data_list)
-    lines.append(f'  {len(data_list)} images, {annotations} annotations')
-    problems = [] if data_list else ['no images']
-    problems += [f'{len(paths)} {problem}' for problem, paths in files.items()]
+    files = defaultdict(list)
+    for problem, path in chain.from_iterable(samples):
+        files[problem].append(path)
+    problems = [f'{len(paths)} {problem}' for problem, paths in files.items()]
     files['annotations without image'] = _orphan_annotations(
         dataset, data_list)
-    lines += [
+    annotations = sum(
+        osp.isfile(info.get('seg_map_path') or '') for info in data_list)
+    lines = [
+        f'{", ".join(splits)}: {type(dataset).__name__} at '
+        f'{osp.abspath(dataset.data_root or "")}',
+        f'  {len(data_list)} images, {annotations} annotations'
+    ] + [
         f'  {problem}: {len(paths)} ({listing(paths)})'
         for problem, paths in files.items() if paths
     ]
-    after = ' after reduce_zero_label' if dataset.reduce_zero_label else ''
-    lines.append(f'  label values{after}: {sorted(values)}; the model has '
-                 f'{num_classes} classes (0..{num_classes - 1}) and ignores '
-                 f'{ignore_index}')
-    return SplitReport(splits, lines, problems, len(data_list))
+    return SplitReport(splits, lines, problems if data_list else ['no images'],
+                       len(data_list))
 
 
 def check_config(cfg: Config, workers: int = 4) -> List[SplitReport]:
     """Check each dataset of the config's dataloaders once, against its
     model's label range (the dataset's classes if the config has none)."""
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    found: List[Tuple[List[str], dict]] = []
+    found: Dict[str, Tuple[List[str], dict]] = {}
     for split in SPLITS:
         dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
         for leaf in leaf_datasets(dataset) if dataset else []:
-            same = [splits for splits, seen in found if seen == leaf]
-            if same:
-                same[0].append(split)
-            else:
-                found.append(([split], leaf))
+            found.setdefault(repr(leaf), ([], leaf))[0].append(split)
     head = cfg.get('model', {}).get('decode_head')
-    reports = []
-    for splits, leaf in found:
-        classes = DATASETS.get(leaf['type']).METAINFO['classes']
-        reports.append(
-            _check_split(splits, leaf,
-                         *label_range(head or dict(num_classes=len(classes))),
-                         workers))
-    return reports
+    return [
+        _check_split(
+            splits, leaf,
+            *label_range(head or dict(num_classes=len(
+                DATASETS.get(leaf['type']).METAINFO['classes']))), workers)
+        for splits, leaf in found.values()
+    ]
 
 
 def verdict(reports: List[SplitReport]) -> Tuple[bool, str]:
     """Whether every dataset is sound, and one line saying whether training
     can start (train and val datasets sound) and what stops it."""
-
-    def problems(training: bool) -> List[str]:
-        return [
-            f'{", ".join(r.splits)}: {"; ".join(r.problems)}' for r in reports
-            if r.problems and training == bool({'train', 'val'} & {*r.splits})
-        ]
-
-    blocking, testing = problems(True), problems(False)
+    problems = [
+        f'{", ".join(r.splits)}: {"; ".join(r.problems)}' for r in reports
+        if r.problems
+    ]
+    blocked = any(r.problems for r in reports
+                  if {'train', 'val'} & {*r.splits})
     if not any('train' in r.splits for r in reports):
-        blocking.insert(0, 'the config has no train dataset')
-    if blocking:
-        return False, 'Training cannot start: ' + ' | '.join(blocking +
-                                                           testing)
+        blocked = True
+        problems.insert(0, 'the config has no train dataset')
+    if blocked:
+        return False, 'Training cannot start: ' + ' | '.join(problems)
     line = 'Training can start: ' + ', '.join(
         f'{"/".join(r.splits)} {r.num_images} images' for r in reports) + '.'
-    return not testing, line + (
-        f' Testing cannot: {" | ".join(testing)}' if testing else '')
+    return not problems, line + (f' Testing cannot: {" | ".join(problems)}'
+                                 if problems else '')

@@ -6,15 +6,11 @@ from mmseg.registry import TRANSFORMS
 
 @TRANSFORMS.register_module()
 class CheckSegMapShape(BaseTransform):
-    """Check that the annotation is a label map of its image's size.
+    """Refuse an annotation that is not a label map of its image's size.
 
-    Put it after ``LoadAnnotations`` (or a ``Resize``: it compares with
-    ``ori_shape``): mmseg does not compare the two, so an annotation of
-    another size is rescaled silently in training and stops ``IoUMetric``
-    with an error that names no file.
-
-    Required keys: ``ori_shape``, ``img_path``, ``gt_seg_map`` (if loaded),
-    ``seg_map_path``.
+    mmseg rescales such an annotation silently in training and stops
+    ``IoUMetric`` with an error that names no file. Put it after
+    ``LoadAnnotations`` (or a ``Resize``: it compares with ``ori_shape``).
     """
 
     def transform(self, results: dict) -> dict:
