@@ -75,10 +75,10 @@ def main():
     weights = quantize_onnx(args.model, inputs, args.out).with_suffix('.bin')
     flags = int8_cpu_flags()
     print(f'wrote {args.out} and {weights.name} '
-          f'({weights.stat().st_size / 2**20:.1f} MiB)\n' +
-          (f'CPU: int8 instructions {", ".join(flags)}' if flags else
-           'note: no AVX-512 VNNI, AVX-VNNI or AMX found on this CPU: the int8 '
-           'model runs, but slowly, maybe slower than fp32'))
+          f'({weights.stat().st_size / 2**20:.1f} MiB)')
+    print(f'CPU: int8 instructions {", ".join(flags)}' if flags else
+          'note: no AVX-512 VNNI, AVX-VNNI or AMX found on this CPU: the '
+          'int8 model runs, but slowly, maybe slower than fp32')
 
 
 if __name__ == '__main__':
