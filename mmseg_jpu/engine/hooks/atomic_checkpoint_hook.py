@@ -34,16 +34,8 @@ class _AtomicLocalBackend(LocalBackend):
 
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
-    """mmengine's ``CheckpointHook`` that never loses a complete checkpoint.
-
-    Each local checkpoint is written to ``<name>.partial`` and renamed once
-    complete, then ``last_checkpoint`` is pointed at it, and only then are
-    the checkpoints ``max_keep_ckpts`` retires deleted; a failed write stops
-    the run with :class:`CheckpointWriteError`. With ``resume=True`` and no
-    ``load_from``, when ``last_checkpoint`` is missing or names a file that
-    cannot be loaded, it is pointed at the newest complete checkpoint.
-    Takes ``CheckpointHook``'s arguments.
-    """
+    """mmengine's ``CheckpointHook`` that never loses a complete checkpoint
+    and resumes from the newest complete one (docs/reliability.md)."""
 
     def before_run(self, runner) -> None:
         super().before_run(runner)

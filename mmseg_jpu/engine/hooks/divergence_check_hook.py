@@ -23,15 +23,8 @@ def _not_finite(tensors: Dict[str, torch.Tensor]) -> List[str]:
 
 @HOOKS.register_module()
 class DivergenceCheckHook(Hook):
-    """Stop training at the first NaN or infinite loss or gradient, before
-    the optimizer applies it.
-
-    The loss terms are checked after each training forward pass, the
-    gradients just before ``optimizer.step()`` (a step that a mixed
-    precision loss scaler skips never gets there). Every rank raises the
-    first failing rank's :class:`TrainingDivergedError`, which names the
-    iteration, the loss terms, the parameters and the batch's images.
-    """
+    """Stop training on every rank with :class:`TrainingDivergedError` at
+    the first NaN or infinite loss or gradient, before the optimizer step."""
 
     priority = 'VERY_HIGH'
 

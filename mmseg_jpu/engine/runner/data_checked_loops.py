@@ -11,11 +11,8 @@ from ..rank_errors import raise_on_every_rank
 
 
 class _ChecksDataFirst:
-    """Raise ``DatasetNotFoundError`` (naming what is missing and how to
-    prepare it) before the loop builds a dataset whose folders or split file
-    do not exist (:func:`~mmseg_jpu.datasets.dataset_check.check_layout`),
-    and ``FileNotFoundError`` listing the missing or empty images and
-    annotations of the built dataset."""
+    """Check the dataset's folders and split file (``check_layout``) before
+    the loop builds it, then its files."""
 
     split = ''
 
