@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
-from typing import Iterable, List
+from typing import Dict, List
 
 import torch
 from mmengine.hooks import Hook
@@ -14,23 +14,17 @@ class TrainingDivergedError(FloatingPointError):
     """A loss or gradient of a training iteration is NaN or infinite."""
 
 
-def _finite(tensors: Iterable[torch.Tensor]) -> List[bool]:
-    """Whether each tensor is finite, read from the device at once."""
-    finite = [torch.isfinite(t).all() for t in tensors]
-    return torch.stack(finite).tolist() if finite else []
+def _not_finite(tensors: Dict[str, torch.Tensor]) -> List[str]:
+    """The names of the tensors with NaN or inf values (one device read)."""
+    finite = [torch.isfinite(t).all() for t in tensors.values()]
+    finite = torch.stack(finite).tolist() if finite else []
+    return [name for name, ok in zip(tensors, finite) if not ok]
 
 
 @HOOKS.register_module()
 class DivergenceCheckHook(Hook):
-    """Stop training at the first NaN or infinite loss or gradient, before
-    the optimizer applies it.
-
-    The loss terms are checked after each training forward pass, the
-    gradients just before ``optimizer.step()`` (a step that a mixed
-    precision loss scaler skips never gets there). Every rank raises the
-    first failing rank's :class:`TrainingDivergedError`, which names the
-    iteration, the loss terms, the parameters and the batch's images.
-    """
+    """Stop training on every rank with :class:`TrainingDivergedError` at
+    the first NaN or infinite loss or gradient, before the optimizer step."""
 
     priority = 'VERY_HIGH'
 
@@ -57,25 +51,18 @@ class DivergenceCheckHook(Hook):
         ]
         _, self._losses = module.parse_losses(output)
         del self._losses['loss']  # the sum of the terms
-        bad = [
-            name for name, finite in zip(self._losses,
-                                         _finite(self._losses.values()))
-            if not finite
-        ]
+        bad = _not_finite(self._losses)
         self._stop_if(bad, f'the loss is not finite ({", ".join(bad)})')
 
     def _check_gradients(self, optimizer, args, kwargs) -> None:
-        params = [
-            p for group in optimizer.param_groups for p in group['params']
-            if p.grad is not None
-        ]
-        bad = [
-            self._names.get(id(p), 'unnamed')
-            for p, finite in zip(params, _finite(p.grad for p in params))
-            if not finite
-        ]
+        grads = {
+            self._names.get(id(p), 'unnamed'): p.grad
+            for group in optimizer.param_groups
+            for p in group['params'] if p.grad is not None
+        }
+        bad = _not_finite(grads)
         self._stop_if(
-            bad, f'the gradient of {len(bad)} of {len(params)} parameters '
+            bad, f'the gradient of {len(bad)} of {len(grads)} parameters '
             f'is not finite ({listing(bad)})')
 
     def _stop_if(self, bad: list, what: str) -> None:

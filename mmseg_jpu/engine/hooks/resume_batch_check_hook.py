@@ -7,9 +7,8 @@ from mmseg.registry import HOOKS
 @HOOKS.register_module()
 class ResumeBatchCheckHook(Hook):
     """Warn in one line when ``--resume`` continues a run with another total
-    batch (processes x ``train_dataloader.batch_size``), for which the
-    resumed learning rate was not set. Checkpoints record the batch in
-    ``meta['batch']``."""
+    batch (processes x ``train_dataloader.batch_size``, ``meta['batch']``).
+    """
 
     priority = 'VERY_LOW'
 

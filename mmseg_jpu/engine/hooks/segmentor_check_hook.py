@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
+import re
 from typing import Sequence, Tuple
 
 import torch
@@ -30,13 +31,8 @@ def unwrap_segmentor(model: nn.Module) -> nn.Module:
 
 
 def check_segmentor(model: nn.Module) -> None:
-    """Check that the channels and indices of a segmentor's parts fit.
-
-    Runs the backbone and neck once (eval mode, no gradients, modes kept)
-    on a zero image of the data preprocessor's ``size`` (default 64x64) and
-    channels (its ``mean``'s, default 3), and checks the neck's
-    ``in_channels`` and each decode head's ``in_index`` and ``in_channels``
-    against the features they get.
+    """Check the neck's ``in_channels`` and each head's ``in_index`` and
+    ``in_channels`` against the features of a dry run on a zero image.
 
     Args:
         model (nn.Module): A segmentor with ``backbone`` and ``decode_head``.
@@ -67,15 +63,10 @@ def check_segmentor(model: nn.Module) -> None:
         for module, mode in modes.items():
             module.training = mode
     channels = feature_channels(features)
-    for name in ('decode_head', 'auxiliary_head'):
-        heads = getattr(model, name, None)
-        if isinstance(heads, nn.ModuleList):
-            named = [(f'model.{name}[{i}]', h) for i, h in enumerate(heads)]
-        else:
-            named = [(f'model.{name}', heads)]
-        for field, head in named:
-            if isinstance(head, BaseDecodeHead):
-                _check_head(head, field, channels, source)
+    for name, head in model.named_modules():
+        if isinstance(head, BaseDecodeHead):  # model.decode_head[i] of lists
+            field = 'model.' + re.sub(r'\.(\d+)', r'[\1]', name)
+            _check_head(head, field, channels, source)
 
 
 def _check_head(head: BaseDecodeHead, field: str, channels: Tuple[int, ...],

@@ -9,23 +9,18 @@ from mmseg.registry import HOOKS
 @HOOKS.register_module()
 class TrainProgressBarHook(Hook):
     """mmengine's ``ProgressBar`` over the training iterations (done/total,
-    speed, ETA) on the main process.
-
-    The bar's line ends before ``LoggerHook`` or a validation prints.
-    """
+    speed, ETA) on the main process, ended before a log or validation."""
 
     priority = 'NORMAL'  # before LoggerHook (BELOW_NORMAL)
 
     def before_train(self, runner) -> None:
-        self._bar = None
-        if is_main_process():
-            self._bar = ProgressBar(runner.max_iters - runner.iter)
-        self._intervals = [
-            hook.interval for hook in runner.hooks
-            if isinstance(hook, LoggerHook)
+        todo = runner.max_iters - runner.iter
+        self._bar = ProgressBar(todo) if is_main_process() else None
+        self._ends = [  # the iterations after which a log line is printed
+            h.interval for h in runner.hooks if isinstance(h, LoggerHook)
         ]
         if runner.val_loop is not None:
-            self._intervals.append(runner.train_loop.val_interval)
+            self._ends.append(runner.train_loop.val_interval)
 
     def after_train_iter(self,
                          runner,
@@ -34,9 +29,7 @@ class TrainProgressBarHook(Hook):
                          outputs=None) -> None:
         if self._bar is not None:
             self._bar.update()
-            if any(
-                    self.every_n_train_iters(runner, n)
-                    for n in self._intervals):
+            if any(self.every_n_train_iters(runner, n) for n in self._ends):
                 self._bar.file.write('\n')
 
     def after_train(self, runner) -> None:
