@@ -97,9 +97,9 @@ def plan_outputs(source, out, labels=None) -> List[Tuple[Path, List[Path]]]:
     plan = [(image, [path(out, image), path(out, image, '_overlay')] +
              ([path(labels, image)] if labels else []))
             for image in image_paths(source)]
-    files = Counter(file.resolve() for image, files in plan
-                    for file in [image, *files])
-    for file, count in files.items():
+    written = Counter(file.resolve() for image, outputs in plan
+                      for file in [image, *outputs])
+    for file, count in written.items():
         if count > 1:
             raise ValueError(f'{file} would be written twice or over an input '
                              'image: give --out or --labels another path, '
