@@ -260,21 +260,18 @@ def test_outputs_that_overwrite_inputs_or_each_other_are_refused(
     for name in ('a.png', 'a.jpg'):
         cv2.imwrite(str(folder / name), image)
     args = folder, TINY_PASCAL_CONTEXT_CONFIG, untrained
-    # one message: the file, what else it would be, and the fix
+    # one message: the file that would be written twice, and the fix
     fix = ': give --out or --labels another path, or rename an image'
-    assert _refused(monkeypatch, capsys, *args, '--out', folder) == (
-        f'{folder}/a.png would be both an input image and the mask of '
-        f'{folder}/a.jpg{fix}')
-    assert _refused(monkeypatch, capsys, *args, '--out',
-                    tmp_path / 'out') == (
-                        f'{tmp_path}/out/a.png would be both the mask of '
-                        f'{folder}/a.jpg and the mask of {folder}/a.png{fix}')
-    (folder / 'a.jpg').unlink()
-    assert _refused(monkeypatch, capsys, *args, '--out', tmp_path / 'out',
-                    '--labels', tmp_path / 'out') == (
-                        f'{tmp_path}/out/a.png would be both the mask of '
-                        f'{folder}/a.png and the class-index mask of '
-                        f'{folder}/a.png{fix}')
+    out = tmp_path / 'out'
+    for clash, outputs in (
+        (folder / 'a.png', ['--out', folder]),  # over an input
+        (out / 'a.png', ['--out', out]),  # the masks of a.jpg and a.png
+        (out / 'a.png', ['--out', out, '--labels', out]),  # mask, labels
+    ):
+        if '--labels' in outputs:
+            (folder / 'a.jpg').unlink()
+        error = _refused(monkeypatch, capsys, *args, *outputs)
+        assert error.startswith(f'{clash} would be ') and error.endswith(fix)
     assert list(tmp_path.iterdir()) == [folder]
 
 

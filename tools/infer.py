@@ -53,7 +53,7 @@ def parse_args():
         value = getattr(args, option)
         if value:
             check = (output_folder if writes_into_folder(args.image, value)
-                     else output_file(('.png', )))
+                     else output_file())
             parse_as(parser, f'--{option}', check, value)
     try:
         if exported:

@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_jpu contributors. All rights reserved.
 """Segment images with mmseg's ``MMSegInferencer``, from a checkpoint or an
 exported model, and write masks and overlays with a legend."""
+from collections import Counter
 from itertools import product
 from pathlib import Path
 from typing import Iterator, List, NamedTuple, Optional, Tuple
@@ -38,12 +39,9 @@ class Inferencer(MMSegInferencer):
 
     def __init__(self, cfg, weights: Path, device: str = 'cpu', **runtime):
         self.runtime = runtime
+        cfg.visualizer.pop('vis_backends', None)  # draws, writes nothing
         super().__init__(cfg, str(weights), device=device)
         self.show_progress = False  # not an argument in mmseg 1.2.2
-
-    def _init_visualizer(self, cfg):
-        cfg.visualizer.pop('vis_backends', None)  # draws, writes nothing
-        return super()._init_visualizer(cfg)
 
     def _init_model(self, cfg, weights, device) -> nn.Module:
         if Path(weights).suffix in EXPORTED_SUFFIXES:
@@ -99,15 +97,13 @@ def plan_outputs(source, out, labels=None) -> List[Tuple[Path, List[Path]]]:
     plan = [(image, [path(out, image), path(out, image, '_overlay')] +
              ([path(labels, image)] if labels else []))
             for image in image_paths(source)]
-    owners = {image.resolve(): 'an input image' for image, _ in plan}
-    for image, files in plan:
-        for file, kind in zip(files, ('mask', 'overlay', 'class-index mask')):
-            if file.resolve() in owners:
-                raise ValueError(
-                    f'{file} would be both {owners[file.resolve()]} and the '
-                    f'{kind} of {image}: give --out or --labels another '
-                    'path, or rename an image')
-            owners[file.resolve()] = f'the {kind} of {image}'
+    written = Counter(file.resolve() for image, outputs in plan
+                      for file in [image, *outputs])
+    for file, count in written.items():
+        if count > 1:
+            raise ValueError(f'{file} would be written twice or over an input '
+                             'image: give --out or --labels another path, '
+                             'or rename an image')
     return plan
 
 
