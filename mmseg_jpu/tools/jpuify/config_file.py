@@ -51,7 +51,8 @@ def jpuify(source: str,
         raise
     except Exception as error:  # a config is Python: any error can occur
         raise JpuifyError(f'{source} cannot be read as an mmengine config: '
-                          f'{type(error).__name__}: {error}') from error
+                          f'{type(error).__name__}: ' +
+                          ' '.join(str(error).split())) from error
     model = jpuify_model(cfg.model, output_stride)
     result = Conversion(Path(out))
     result.lines = summary_lines(cfg.model, model, flops_shape)
