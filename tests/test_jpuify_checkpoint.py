@@ -207,8 +207,7 @@ def test_checkpoint_of_another_model_is_refused_naming_the_keys(tmp_path):
     with pytest.raises(
             JpuifyError,
             match=r'other.pth does not fit the source config \(\d+ missing: '
-            r'auxiliary_head.*; 1 shape mismatch: backbone.conv1.weight '
-            r'\(1,\) \(config: \(64, 3, 7, 7\)\)\)'):
+            r'auxiliary_head.*; 1 shape mismatch: backbone.conv1.weight\)'):
         jpuify('mmseg::pspnet/pspnet_r18b-d8_4xb2-80k_cityscapes-512x1024.py',
                tmp_path / 'out.py', tmp_path / 'other.pth')
     assert not (tmp_path / 'out.py').exists()

@@ -30,9 +30,8 @@ def source_state(path: Path, model_cfg: ConfigDict) -> State:
     problems = dict(missing=expected.keys() - state.keys(),
                     unexpected=state.keys() - expected.keys())
     problems['shape mismatch'] = [
-        f'{key} {tuple(getattr(state[key], "shape", ()))} '
-        f'(config: {tuple(value.shape)})' for key, value in expected.items()
-        if key in state and getattr(state[key], 'shape', None) != value.shape
+        key for key in expected.keys() & state.keys()
+        if getattr(state[key], 'shape', None) != expected[key].shape
     ]
     listed = [
         f'{len(keys)} {what}: {listing(sorted(keys), LISTED)}'
