@@ -123,12 +123,10 @@ def jpuify_model(model: ConfigDict,
 def stride32(backbone: ConfigDict, out_indices=None) -> ConfigDict:
     """The stride-32 config of a dilated ``backbone``."""
     target, stride_args, num_stages = STRIDE_32[backbone.type]
-    config = ConfigDict(type=target, **IMPLIED.get(backbone.type, {}))
-    config.update({
-        key: value
-        for key, value in backbone.items()
-        if key not in stride_args and key != 'type'
-    })
+    config = ConfigDict({**IMPLIED.get(backbone.type, {}), **backbone})
+    config.type = target
+    for key in stride_args:
+        config.pop(key, None)
     config.out_indices = tuple(
         range(num_stages) if out_indices is None else out_indices)
     return config
@@ -137,12 +135,8 @@ def stride32(backbone: ConfigDict, out_indices=None) -> ConfigDict:
 def has_dilation_to_replace(model: ConfigDict) -> bool:
     """Whether the model has a dilated backbone or mmseg's ``JPU``."""
     dilations = (model.get('backbone') or {}).get('dilations') or ()
-    return any(d > 1 for d in dilations) or _has_mmseg_jpu(model)
-
-
-def _has_mmseg_jpu(model: ConfigDict) -> bool:
-    neck = model.get('neck')
-    return isinstance(neck, dict) and neck.get('type') == MMSEG_JPU
+    neck = (model.get('neck') or {}).get('type')
+    return any(d > 1 for d in dilations) or neck == MMSEG_JPU
 
 
 def _check_source(model: ConfigDict) -> None:
@@ -150,17 +144,14 @@ def _check_source(model: ConfigDict) -> None:
     backbone = model.get('backbone') or {}
     if backbone.get('type') == 'CGNet':
         raise JpuifyError(CGNET.format(**backbone))
-    neck = model.get('neck')
-    fields = {
-        'model.type': (model.get('type'), model.get('type') in SEGMENTORS),
-        'model.backbone.type': (backbone.get('type'), backbone.get('type')
-                                in STRIDE_32),
-        'model.backbone.dilations':
-        (backbone.get('dilations'), has_dilation_to_replace(model)),
-        'model.neck':
-        (neck if not isinstance(neck, dict) else neck.get('type'), not neck
-         or _has_mmseg_jpu(model)),
-    }
-    for field, (value, convertible) in fields.items():
+    kind, neck = model.get('type'), (model.get('neck') or {}).get('type')
+    for field, value, convertible in (
+        ('model.type', kind, kind in SEGMENTORS),
+        ('model.backbone.type', backbone.get('type'), backbone.get('type')
+         in STRIDE_32),
+        ('model.backbone.dilations', backbone.get('dilations'),
+         has_dilation_to_replace(model)),
+        ('model.neck', neck, neck in (None, MMSEG_JPU)),
+    ):
         if not convertible:
             raise JpuifyError(f'{field} is {value!r}: {CONVERTIBLE}')
