@@ -70,7 +70,6 @@ def carry(state: State,
         for key, tensor in state.items() if key in target
         and not key.startswith(retrained) and tensor.shape == target[key].shape
     }
-    model.load_state_dict(carried, strict=False)
     new = target.keys() - carried.keys()
     dropped = state.keys() - carried.keys()
     indent = ' ' * 12
@@ -83,7 +82,7 @@ def carry(state: State,
     if dropped:
         lines.append(f'{indent}{len(dropped)} not carried: '
                      f'{listing(_modules(dropped), LISTED)}')
-    return model.state_dict(), lines
+    return {**target, **carried}, lines
 
 
 def mmseg_jpu_weights(state: State, width: int) -> State:
