@@ -62,8 +62,11 @@ def carry(state: State,
         model = build_model(converted, meta=False)
         for prefix in ('neck.', *retrained):
             model.get_submodule(prefix[:-1]).init_weights()
-    if (source.get('neck') or {}).get('type') == MMSEG_JPU:
-        state = mmseg_jpu_weights(state, converted.neck.width)
+    theirs, ours = source.get('neck') or {}, converted.neck
+    fused = tuple(theirs.get('in_channels', ()))[theirs.get('start_level', 0):]
+    if theirs.get('type') == MMSEG_JPU and fused == tuple(
+            ours.in_channels)[ours.start_level:]:  # the same levels fused
+        state = mmseg_jpu_weights(state, ours.width)
     target = model.state_dict()
     carried = {
         key: tensor
