@@ -192,13 +192,10 @@ def test_mmseg_jpu_weights_give_the_same_feature_in_ours():
         if isinstance(module, torch.nn.BatchNorm2d):
             torch.nn.init.uniform_(module.running_mean, -1, 1)
             torch.nn.init.uniform_(module.running_var, 0.5, 2)
+    state = {f'neck.{k}': v for k, v in theirs.state_dict().items()}
     converted = {
         key[len('neck.'):]: tensor
-        for key, (_, tensor) in mmseg_jpu_weights(
-            {
-                f'neck.{k}': v
-                for k, v in theirs.state_dict().items()
-            }, width=4).items()
+        for key, tensor in mmseg_jpu_weights(state, width=4).items()
     }
     ours = MODELS.build(
         dict(type='JointPyramidUpsampling',

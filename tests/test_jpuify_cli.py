@@ -32,8 +32,6 @@ BAD_ARGUMENTS = {
                            'argument --checkpoint: no.pth: no such file'),
     'bad output stride': ([PSPNET, '{tmp}/out.py', '--output-stride', '4'],
                           'argument --output-stride: invalid choice: 4'),
-    'tiny flops input': ([PSPNET, '{tmp}/out.py', '--flops', '8', '8'],
-                         'argument --flops: 8x8 is too small'),
 }
 #: case -> (arguments, the error line): configs and checkpoints that cannot
 #: be converted

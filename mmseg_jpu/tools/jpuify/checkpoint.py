@@ -12,7 +12,7 @@ from torch import Tensor
 from mmseg_jpu.checkpoint import load_weights_only, state_dict_of
 from mmseg_jpu.utils.listing import listing
 from .levels import build_model, feature_heads
-from .model import MMSEG_JPU, JpuifyError, fused_levels
+from .model import MMSEG_JPU, JpuifyError
 
 State = Dict[str, Tensor]
 LISTED = 8
@@ -27,14 +27,12 @@ def source_state(path: Path, model_cfg: ConfigDict) -> State:
     """
     state = state_dict_of(load_weights_only(path, map_location='cpu'))
     expected = build_model(model_cfg).state_dict()
-    mismatched = [
-        f'{key} {tuple(getattr(state[key], "shape", ()))} '
-        f'(config: {tuple(value.shape)})' for key, value in expected.items()
-        if key in state and getattr(state[key], 'shape', None) != value.shape
-    ]
     problems = dict(missing=expected.keys() - state.keys(),
                     unexpected=state.keys() - expected.keys())
-    problems['shape mismatch'] = mismatched
+    problems['shape mismatch'] = [
+        key for key in expected.keys() & state.keys()
+        if getattr(state[key], 'shape', None) != expected[key].shape
+    ]
     listed = [
         f'{len(keys)} {what}: {listing(sorted(keys), LISTED)}'
         for what, keys in problems.items() if keys
@@ -64,22 +62,22 @@ def carry(state: State,
         model = build_model(converted, meta=False)
         for prefix in ('neck.', *retrained):
             model.get_submodule(prefix[:-1]).init_weights()
-    found = {
-        key: (key, tensor)
-        for key, tensor in state.items() if not key.startswith(retrained)
-    }
-    if _same_mmseg_jpu(source, converted):
-        found.update(mmseg_jpu_weights(state, converted.neck.width))
+    theirs, ours = source.get('neck') or {}, converted.neck
+    fused = tuple(theirs.get('in_channels', ()))[theirs.get('start_level', 0):]
+    if theirs.get('type') == MMSEG_JPU and fused == tuple(
+            ours.in_channels)[ours.start_level:]:  # the same levels fused
+        state = mmseg_jpu_weights(state, ours.width)
     target = model.state_dict()
-    sources = {key: found[key] for key in target if key in found}
-    # not load_state_dict's missing keys: BN fills num_batches_tracked in
-    carried = {key: tensor for key, (_, tensor) in sources.items()}
-    model.load_state_dict(carried, strict=False)
-    new = target.keys() - sources.keys()
-    dropped = state.keys() - {used for used, _ in sources.values()}
+    carried = {
+        key: tensor
+        for key, tensor in state.items() if key in target
+        and not key.startswith(retrained) and tensor.shape == target[key].shape
+    }
+    new = target.keys() - carried.keys()
+    dropped = state.keys() - carried.keys()
     indent = ' ' * 12
     lines = [
-        f'checkpoint  {path}: {len(sources)} tensors carried from the '
+        f'checkpoint  {path}: {len(carried)} tensors carried from the '
         'source checkpoint', f'{indent}{len(new)} new (freshly '
         f'initialised): {listing(_modules(new), LISTED)}'
         if new else f'{indent}none new'
@@ -87,39 +85,25 @@ def carry(state: State,
     if dropped:
         lines.append(f'{indent}{len(dropped)} not carried: '
                      f'{listing(_modules(dropped), LISTED)}')
-    return model.state_dict(), lines
+    return {**target, **carried}, lines
 
 
-def mmseg_jpu_weights(state: State,
-                      width: int,
-                      prefix: str = 'neck.') -> Dict[str, Tuple[str, Tensor]]:
-    """Our key -> (source key, tensor) for the tensors of an mmseg ``JPU``
-    of ``mid_channels`` ``width``: its layers are ours wrapped in one more
-    ``Sequential``, its concatenation is shallowest first, ours deepest
-    first."""
+def mmseg_jpu_weights(state: State, width: int) -> State:
+    """``state`` with the tensors of an mmseg ``JPU`` neck of
+    ``mid_channels`` ``width`` in our layout: its layers are ours wrapped in
+    one more ``Sequential``, its concatenation is shallowest first, ours
+    deepest first."""
     converted = {}
     for key, tensor in state.items():
-        if not key.startswith(prefix):
-            continue
-        ours = re.sub(r'^(conv_layers|dilation_layers)\.(\d+)\.0\.', r'\1.\2.',
-                      key[len(prefix):])
-        dim = (0 if '.depthwise_conv.' in ours else
-               1 if ours.endswith('pointwise_conv.conv.weight') else None)
-        if ours.startswith('dilation_layers.') and dim is not None \
+        key = re.sub(r'^neck\.(conv_layers|dilation_layers)\.(\d+)\.0\.',
+                     r'neck.\1.\2.', key)
+        dim = (0 if '.depthwise_conv.' in key else
+               1 if key.endswith('pointwise_conv.conv.weight') else None)
+        if key.startswith('neck.dilation_layers.') and dim is not None \
                 and tensor.dim() > 0:
             tensor = torch.cat(tensor.split(width, dim=dim)[::-1], dim=dim)
-        converted[prefix + ours] = (key, tensor)
+        converted[key] = tensor
     return converted
-
-
-def _same_mmseg_jpu(source: ConfigDict, converted: ConfigDict) -> bool:
-    neck = source.get('neck')
-    if not isinstance(neck, dict) or neck.get('type') != MMSEG_JPU:
-        return False
-    start, end = fused_levels(neck, len(neck.in_channels))
-    ours = converted.neck
-    return (tuple(neck.in_channels)[start:end] == tuple(
-        ours.in_channels)[ours.start_level:])
 
 
 def _modules(keys: Iterable[str]) -> List[str]:

@@ -30,9 +30,9 @@ def jpuify(source: str,
            flops_shape: Optional[Tuple[int, int]] = None,
            cfg_options: Optional[dict] = None,
            seed: int = 0) -> Conversion:
-    """Write the converted config of ``source`` to ``out``; with
-    ``checkpoint``, also the carried checkpoint, ``out`` with the suffix
-    ``.pth``, which the config's ``load_from`` names. Nothing is written if
+    """Write the converted config of ``source`` to ``out`` and, with
+    ``checkpoint``, the carried checkpoint beside it (``out`` with the suffix
+    ``.pth``, which the config's ``load_from`` names). Nothing is written if
     the conversion fails.
 
     Args:
@@ -42,7 +42,7 @@ def jpuify(source: str,
         seed (int): Random seed of the new modules' initialisation.
 
     Raises:
-        FileNotFoundError: If ``source`` or ``checkpoint`` is missing.
+        FileNotFoundError: If ``source`` is missing.
         JpuifyError: If the config or the checkpoint cannot be converted.
     """
     try:
@@ -51,7 +51,8 @@ def jpuify(source: str,
         raise
     except Exception as error:  # a config is Python: any error can occur
         raise JpuifyError(f'{source} cannot be read as an mmengine config: '
-                          f'{type(error).__name__}: {error}') from error
+                          f'{type(error).__name__}: ' +
+                          ' '.join(str(error).split())) from error
     model = jpuify_model(cfg.model, output_stride)
     result = Conversion(Path(out))
     result.lines = summary_lines(cfg.model, model, flops_shape)
@@ -79,10 +80,6 @@ def jpuify(source: str,
     cfg.custom_imports = dict(imports=imports, allow_failed_imports=False)
     result.config.parent.mkdir(parents=True, exist_ok=True)
     if result.checkpoint:
-        meta = dict(source_config=source,
-                    seed=seed,
-                    source_checkpoint=Path(checkpoint).name)
-        torch.save(dict(meta=dict(jpuify=meta), state_dict=carried),
-                   result.checkpoint)
+        torch.save(dict(state_dict=carried), result.checkpoint)
     cfg.dump(result.config)
     return result

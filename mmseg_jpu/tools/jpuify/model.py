@@ -24,6 +24,8 @@ STRIDE_32 = {
 #: what a dilated class implies that its stride-32 class must be told
 IMPLIED = {'ResNet': dict(deep_stem=False), 'ResNetV1d': dict(avg_down=True)}
 MMSEG_JPU = 'JPU'
+MMSEG_JPU_ONLY = ('type', 'in_channels', 'mid_channels', 'start_level',
+                  'end_level')
 CONVERTIBLE = (
     f'jpuify converts an {" or ".join(SEGMENTORS)} whose backbone is a '
     f'dilated {", ".join(STRIDE_32)}, with no neck or mmseg\'s JPU. To add '
@@ -54,36 +56,32 @@ def jpuify_model(model: ConfigDict,
     backbone = model.backbone
     levels = backbone_levels(backbone)
     stages = backbone_levels(stride32(backbone))
-    if _has_mmseg_jpu(model):
-        start, end = fused_levels(model.neck, len(levels))
-        used = levels[:end]
-        # their heads read the levels start .. end - 2, then the JPU feature
-        reads = [level.stage for level in used[start:end - 1]] + [None]
-        default_stride = used[start].stride
-        neck = model.neck
-        settings = dict(width=neck.get('mid_channels', 512),
-                        dilations=neck.get('dilations', JPU_DILATIONS),
-                        align_corners=neck.get('align_corners', False),
-                        norm_cfg=neck.get('norm_cfg', dict(type='BN')),
-                        **{
-                            key: neck[key]
-                            for key in ('conv_cfg', 'act_cfg') if key in neck
-                        })
-    else:
-        if levels[-1].stage != stages[-1].stage:
-            raise JpuifyError(
-                'model.backbone.out_indices does not include the last stage '
-                f'({stages[-1].stage}), whose feature jpuify replaces with '
-                'the JPU feature. Add it to out_indices')
-        used = levels
-        reads = [level.stage for level in levels[:-1]] + [None]
-        default_stride = levels[-1].stride
-        if default_stride not in OUTPUT_STRIDES:  # a dilated stride-32 one
-            default_stride = OUTPUT_STRIDES[0]
-        settings = dict(  # the JPU feature keeps the channels heads read
-            width=stages[-1].channels // len(JPU_DILATIONS),
-            dilations=JPU_DILATIONS,
-            norm_cfg=backbone.get('norm_cfg', dict(type='BN')))
+    if levels[-1].stage != stages[-1].stage:
+        raise JpuifyError(
+            'model.backbone.out_indices does not include the last stage '
+            f'({stages[-1].stage}), whose feature jpuify replaces with '
+            'the JPU feature. Add it to out_indices')
+    neck = model.get('neck') or {}  # none or mmseg's JPU
+    end = neck.get('end_level', -1)
+    used = levels if end == -1 else levels[:end]
+    start = neck.get('start_level', 0)
+    # the source's heads read these levels, then the JPU's or last feature
+    reads = [level.stage for level in used[start:-1]] + [None]
+    default_stride = used[start if neck else -1].stride
+    if default_stride not in OUTPUT_STRIDES:  # a dilated stride-32 one
+        default_stride = OUTPUT_STRIDES[0]
+    if neck:
+        settings = {
+            'dilations': JPU_DILATIONS,
+            'align_corners': False,
+            **neck, 'width': neck.get('mid_channels', 512)
+        }
+        for key in MMSEG_JPU_ONLY:
+            settings.pop(key, None)
+    else:  # the JPU feature keeps the channels heads read
+        settings = dict(width=stages[-1].channels // len(JPU_DILATIONS),
+                        dilations=JPU_DILATIONS,
+                        norm_cfg=backbone.get('norm_cfg', dict(type='BN')))
     stride = output_stride or default_stride
     deepest = {level.stride: level.stage for level in stages}
     fused = [deepest[s] for s in (8, 16, 32) if s >= stride]
@@ -125,12 +123,10 @@ def jpuify_model(model: ConfigDict,
 def stride32(backbone: ConfigDict, out_indices=None) -> ConfigDict:
     """The stride-32 config of a dilated ``backbone``."""
     target, stride_args, num_stages = STRIDE_32[backbone.type]
-    config = ConfigDict(type=target, **IMPLIED.get(backbone.type, {}))
-    config.update({
-        key: value
-        for key, value in backbone.items()
-        if key not in stride_args and key != 'type'
-    })
+    config = ConfigDict({**IMPLIED.get(backbone.type, {}), **backbone})
+    config.type = target
+    for key in stride_args:
+        config.pop(key, None)
     config.out_indices = tuple(
         range(num_stages) if out_indices is None else out_indices)
     return config
@@ -139,18 +135,8 @@ def stride32(backbone: ConfigDict, out_indices=None) -> ConfigDict:
 def has_dilation_to_replace(model: ConfigDict) -> bool:
     """Whether the model has a dilated backbone or mmseg's ``JPU``."""
     dilations = (model.get('backbone') or {}).get('dilations') or ()
-    return any(d > 1 for d in dilations) or _has_mmseg_jpu(model)
-
-
-def fused_levels(neck: ConfigDict, num_inputs: int):
-    """``(start, end)``: the backbone outputs an mmseg ``JPU`` fuses."""
-    end = neck.get('end_level', -1)
-    return neck.get('start_level', 0), num_inputs if end == -1 else end
-
-
-def _has_mmseg_jpu(model: ConfigDict) -> bool:
-    neck = model.get('neck')
-    return isinstance(neck, dict) and neck.get('type') == MMSEG_JPU
+    neck = (model.get('neck') or {}).get('type')
+    return any(d > 1 for d in dilations) or neck == MMSEG_JPU
 
 
 def _check_source(model: ConfigDict) -> None:
@@ -158,17 +144,14 @@ def _check_source(model: ConfigDict) -> None:
     backbone = model.get('backbone') or {}
     if backbone.get('type') == 'CGNet':
         raise JpuifyError(CGNET.format(**backbone))
-    neck = model.get('neck')
-    fields = {
-        'model.type': (model.get('type'), model.get('type') in SEGMENTORS),
-        'model.backbone.type': (backbone.get('type'), backbone.get('type')
-                                in STRIDE_32),
-        'model.backbone.dilations':
-        (backbone.get('dilations'), has_dilation_to_replace(model)),
-        'model.neck':
-        (neck if not isinstance(neck, dict) else neck.get('type'), not neck
-         or _has_mmseg_jpu(model)),
-    }
-    for field, (value, convertible) in fields.items():
+    kind, neck = model.get('type'), (model.get('neck') or {}).get('type')
+    for field, value, convertible in (
+        ('model.type', kind, kind in SEGMENTORS),
+        ('model.backbone.type', backbone.get('type'), backbone.get('type')
+         in STRIDE_32),
+        ('model.backbone.dilations', backbone.get('dilations'),
+         has_dilation_to_replace(model)),
+        ('model.neck', neck, neck in (None, MMSEG_JPU)),
+    ):
         if not convertible:
             raise JpuifyError(f'{field} is {value!r}: {CONVERTIBLE}')
