@@ -102,8 +102,9 @@ class ExportedSegmentor(EncoderDecoder):
                 f'{what} is {size[0]}x{size[1]} after preprocessing; export '
                 'it with dynamic sizes, or at this size')
         output = torch.from_numpy(self.runtime(inputs.cpu().numpy()))
-        if output.shape[1] != (1 if self.output == 'labels' else
-                               self.out_channels):
+        labels = self.output == 'labels'
+        if output.shape[1] != (1 if labels else self.out_channels) or (
+                labels and output.max() >= max(self.out_channels, 2)):
             raise self._not_an_export(
                 f'it gives {self.output} of shape {tuple(output.shape)}, the '
                 f'config\'s head {self.out_channels} classes')
