@@ -136,8 +136,13 @@ class Architecture:
 def load_official_state_dict(path: Path) -> Dict[str, torch.Tensor]:
     """The tensors of an official checkpoint, read weights-only, without a
     ``module.`` prefix."""
-    return state_dict_of(
+    state_dict = state_dict_of(
         load_weights_only(path, map_location='cpu', official_fastfcn=True))
+    others = sorted(k for k, v in state_dict.items() if not torch.is_tensor(v))
+    if others:
+        raise ConversionError(f'{path}: entries that are not tensors: '
+                              f'{listing(others, 20)}')
+    return state_dict
 
 
 def detect_architecture(state_dict: Dict[str, torch.Tensor]) -> Architecture:
