@@ -10,8 +10,6 @@ from pathlib import Path
 import mmseg
 import torch
 
-import mmseg_jpu  # noqa: F401  (registers CPUDistributedDataParallel)
-
 #: what a CPU-only torchrun process needs: mmengine's ``init_dist`` and its
 #: default wrapper assume CUDA (``set_device``, ``device_ids``).
 CPU_DDP_OPTIONS = [
