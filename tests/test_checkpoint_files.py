@@ -458,9 +458,9 @@ def test_official_checkpoint_given_to_mmseg_says_convert_it(tmp_path):
     assert str(error.value).startswith(
         f'{path} is an official FastFCN checkpoint (keys pretrained.*, '
         'jpu.*, head.*), not an mmseg one: mmseg would load none of its '
-        f'weights, whose modules have other names. Convert it first: python '
-        f'tools/convert_fastfcn.py {path} CONVERTED.pth --config-out '
-        'CONVERTED_CONFIG.py')
+        'weights, whose modules have other names. Convert it first: '
+        f'.venv/bin/python tools/convert_fastfcn.py {path} CONVERTED.pth '
+        '--config-out CONVERTED_CONFIG.py')
     assert load_weights_only(path, official_fastfcn=True)['epoch'] == 80
 
 

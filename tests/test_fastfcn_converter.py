@@ -2,6 +2,7 @@
 """Official FastFCN checkpoints -> converter -> mmseg model: the outputs
 match those recorded by running the official code (tests/data)."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,13 @@ def test_detects_the_architecture(converted):
     head = 'enc' if meta['model'] == 'encnet' else 'psp'
     assert f'Detected: {head}+JPU, ResNet-50, 59 classes, aux head' in stdout
     assert model.backbone.stem[6].out_channels == 128
+
+
+def test_says_how_to_evaluate_as_the_readme_does(converted):
+    *_, stdout = converted
+    assert re.fullmatch(
+        r'Evaluate: \.venv/bin/mim test mmseg (\S+)/config\.py '
+        r'--checkpoint \1/mmseg\.pth', stdout.splitlines()[-1])
 
 
 def test_matches_official_from_normalized_tensor(converted):

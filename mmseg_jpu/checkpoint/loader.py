@@ -125,15 +125,16 @@ def _check_kind(path: Path, checkpoint: Any, official_fastfcn: bool) -> None:
             f'{path} is an official FastFCN checkpoint (keys pretrained.*, '
             'jpu.*, head.*), not an mmseg one: mmseg would load none of its '
             'weights, whose modules have other names. Convert it first: '
-            f'python tools/convert_fastfcn.py {path} CONVERTED.pth '
+            f'.venv/bin/python tools/convert_fastfcn.py {path} CONVERTED.pth '
             '--config-out CONVERTED_CONFIG.py, then use CONVERTED.pth with '
             'CONVERTED_CONFIG.py.')
     if official_fastfcn and 'decode_head' in prefixes:
         raise CheckpointKindError(
             f'{path} is an mmseg checkpoint (keys backbone.*, decode_head.*), '
             'not an official FastFCN one: it needs no conversion. Use it '
-            "directly with its config: mmseg's tools/test.py CONFIG "
-            f'{path}, tools/infer.py IMAGE CONFIG {path} --out mask.png, or '
+            'directly with its config: .venv/bin/mim test mmseg CONFIG '
+            f'--checkpoint {path}, .venv/bin/python tools/infer.py IMAGE '
+            f'CONFIG {path} --out mask.png, or '
             f"load_from = '{path}' in a config.")
 
 

@@ -14,7 +14,6 @@ from mmseg.apis import init_model
 from ..checkpoint import load_weights_only, state_dict_of
 from ..utils.listing import listing
 from ..utils.package_files import config_file
-from .mmseg_tools import mmseg_tool
 
 DEPTH_BY_LAYER3_BLOCKS = {6: 50, 23: 101, 36: 152}
 #: number of classes -> dataset part of the official config names
@@ -274,4 +273,5 @@ def summary(arch: Architecture, dst: Path,
                "converted to mmseg's lateral EncHead, which resizes first.")
     return (f'Detected: {arch.describe()}', f'Checkpoint: {dst}',
             f'Config: {config_out}', *([lateral] if arch.lateral else []),
-            f'Evaluate: python {mmseg_tool("test.py")} {config_out} {dst}')
+            f'Evaluate: .venv/bin/mim test mmseg {config_out} --checkpoint '
+            f'{dst}')
