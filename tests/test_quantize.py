@@ -5,6 +5,7 @@ ONNX file scores mmseg's tools/test.py mIoU, the int8 IR keeps the class
 names and most pixels' classes, and every refusal is one line; graphs that
 end in probabilities or labels (tools/export_onnx.py --output) segment as
 the logits graph does."""
+import platform
 import re
 import runpy
 import shutil
@@ -22,8 +23,9 @@ from mmseg_jpu.deploy import ExportedSegmentor, export_segmentor
 from mmseg_jpu.deploy.exported_segmentor import as_logits
 from mmseg_jpu.deploy.inference_network import final_output
 from mmseg_jpu.deploy.onnx_export import compare, read_metadata
-from mmseg_jpu.deploy.quantization import MIN_IMAGES, int8_cpu_flags
+from mmseg_jpu.deploy.quantization import MIN_IMAGES, int8_instructions
 from mmseg_jpu.deploy.runtimes import backend_for
+from mmseg_jpu.utils.cpu_info import cpu_model_and_flags
 from .conftest import (REPO_ROOT, TINY_ADE20K_CONFIG,
                        TINY_PASCAL_CONTEXT_CONFIG, mmseg_test_tool,
                        read_test_metrics, run_python, tiny_run_config)
@@ -239,16 +241,27 @@ def test_backend_follows_the_file():
     assert backend_for('m.onnx', 'openvino') == 'openvino'
 
 
-@pytest.mark.parametrize('text, found', [
-    ('flags\t: fpu sse avx512f avx512_vnni\n', ['avx512_vnni']),
-    ('flags\t: fpu avx_vnni amx_int8 amx_bf16\n', ['avx_vnni', 'amx_int8']),
-    ('flags\t: fpu sse avx2\n', []),
+CPUINFO = ('processor\t: {0}\nmodel name\t: Xeon {0}\nflags\t\t: {1}\n'
+           'bugs\t\t: spectre\n')
+
+
+@pytest.mark.parametrize('flags, found', [
+    ('fpu sse avx512f avx512_vnni', ['avx512_vnni']),
+    ('fpu avx_vnni amx_int8 amx_bf16', ['avx_vnni', 'amx_int8']),
+    ('fpu sse avx2', []),
 ])
-def test_int8_cpu_flags(tmp_path, text, found):
+def test_int8_instructions_are_read_from_the_cpu(tmp_path, flags, found):
     cpuinfo = tmp_path / 'cpuinfo'
-    cpuinfo.write_text('processor\t: 0\n' + text)
-    assert int8_cpu_flags(cpuinfo) == found
-    assert int8_cpu_flags(tmp_path / 'missing') is None
+    cpuinfo.write_text(CPUINFO.format(0, flags) + '\n' +
+                       CPUINFO.format(1, 'other'))
+    model, cpu_flags = cpu_model_and_flags(cpuinfo)
+    assert model == 'Xeon 0' and cpu_flags == flags.split()
+    assert int8_instructions(cpu_flags) == found
+
+
+def test_an_unreadable_cpuinfo_gives_the_machine_and_no_flags(tmp_path):
+    model, flags = cpu_model_and_flags(tmp_path / 'missing')
+    assert model == platform.machine() and flags == []
 
 
 def test_outputs_read_back_as_mmseg_postprocessing_expects():

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from mmseg_jpu.datasets.dataset_check import SPLITS, check_layout
 from mmseg_jpu.deploy.quantization import (MIN_IMAGES, calibration_inputs,
-                                           dataset_images, int8_cpu_flags,
+                                           dataset_images, int8_instructions,
                                            quantize_onnx, spread)
 from mmseg_jpu.tools.argument_checks import (existing_file, output_file,
                                              positive_int)
 from mmseg_jpu.tools.cli import (ToolError, add_config_arguments,
                                  load_config_arguments, run, tool_parser)
 from mmseg_jpu.tools.infer import image_paths
+from mmseg_jpu.utils.cpu_info import cpu_model_and_flags
 from mmseg_jpu.utils.quiet_logging import quiet_logging
 
 NUM_IMAGES = 300
@@ -73,7 +74,7 @@ def main():
     print(f'calibrated on {source}: {len(inputs)} network inputs '
           f'({"windows" if slide else "whole images"})')
     weights = quantize_onnx(args.model, inputs, args.out).with_suffix('.bin')
-    flags = int8_cpu_flags()
+    flags = int8_instructions(cpu_model_and_flags()[1])
     print(f'wrote {args.out} and {weights.name} '
           f'({weights.stat().st_size / 2**20:.1f} MiB)')
     print(f'CPU: int8 instructions {", ".join(flags)}' if flags else

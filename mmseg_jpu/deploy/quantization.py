@@ -3,7 +3,7 @@
 import copy
 import logging
 from pathlib import Path
-from typing import List, Optional, Sequence, Union
+from typing import List, Sequence, Union
 
 import numpy as np
 from mmengine.config import Config
@@ -21,14 +21,9 @@ MIN_IMAGES = 4
 INT8_CPU_FLAGS = ('avx512_vnni', 'avx_vnni', 'amx_int8')
 
 
-def int8_cpu_flags(
-        cpuinfo: Path = Path('/proc/cpuinfo')) -> Optional[List[str]]:
-    """The :data:`INT8_CPU_FLAGS` of the CPU; ``None`` if unreadable."""
-    try:
-        words = cpuinfo.read_text().split()
-    except OSError:
-        return None
-    return [flag for flag in INT8_CPU_FLAGS if flag in words]
+def int8_instructions(cpu_flags: Sequence[str]) -> List[str]:
+    """The :data:`INT8_CPU_FLAGS` among ``cpu_flags``."""
+    return [flag for flag in INT8_CPU_FLAGS if flag in cpu_flags]
 
 
 def spread(items: Sequence, limit: int) -> list:

@@ -8,6 +8,7 @@ import numpy as np
 
 BACKENDS = ('onnxruntime', 'openvino')
 PRECISIONS = ('fp32', 'bf16')
+NO_BF16 = 'OpenVINO cannot run bf16 on this CPU (it needs AVX-512 BF16 or AMX)'
 
 
 def import_deploy_package(name: str):
@@ -42,6 +43,13 @@ def backend_for(path: Path, backend: Optional[str] = None) -> str:
     return backend
 
 
+def openvino_runs_bf16(core=None) -> bool:
+    """Whether OpenVINO runs bf16 on this CPU (``core``: an
+    ``openvino.Core``, by default a new one)."""
+    core = core or import_deploy_package('openvino').Core()
+    return 'BF16' in core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
+
+
 def _onnxruntime(path: Path, precision: str, threads: Optional[int]):
     onnxruntime = import_deploy_package('onnxruntime')
     options = onnxruntime.SessionOptions()
@@ -54,11 +62,8 @@ def _onnxruntime(path: Path, precision: str, threads: Optional[int]):
 
 def _openvino(path: Path, precision: str, threads: Optional[int]):
     core = import_deploy_package('openvino').Core()
-    capabilities = core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
-    if precision == 'bf16' and 'BF16' not in capabilities:
-        raise ValueError(
-            'OpenVINO cannot run bf16 on this CPU (it needs AVX-512 BF16 or '
-            'AMX): use --precision fp32')
+    if precision == 'bf16' and not openvino_runs_bf16(core):
+        raise ValueError(f'{NO_BF16}: use --precision fp32')
     config = dict(INFERENCE_PRECISION_HINT=precision.replace('fp', 'f'),
                   PERFORMANCE_HINT='LATENCY')
     if threads:

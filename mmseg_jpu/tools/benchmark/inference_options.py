@@ -12,7 +12,8 @@ from mmcv.cnn import fuse_conv_bn
 from torch import Tensor
 
 from mmseg_jpu.deploy.quantization import quantize_onnx
-from mmseg_jpu.deploy.runtimes import import_deploy_package, load_runtime
+from mmseg_jpu.deploy.runtimes import (NO_BF16, import_deploy_package,
+                                       load_runtime, openvino_runs_bf16)
 from mmseg_jpu.utils.package_files import DEMO_IMAGE, MIM_ROOT
 
 PLAIN = 'fp32'
@@ -52,12 +53,6 @@ def compute_dtype(option: str) -> str:
                  if p in AUTOCAST_DTYPES), 'float32')
 
 
-def openvino_capabilities() -> List[str]:
-    """OpenVINO's ``OPTIMIZATION_CAPABILITIES`` of this CPU."""
-    core = import_deploy_package('openvino').Core()
-    return list(core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES'))
-
-
 def choose(options: Optional[Sequence[str]],
            device: torch.device) -> Tuple[List[str], Dict[str, str]]:
     """``fp32`` and ``options`` (default: the device's) that this machine
@@ -70,9 +65,8 @@ def choose(options: Optional[Sequence[str]],
             for package in [backend] * bool(backend) + ['nncf'] * (
                     dtype == 'int8'):
                 import_deploy_package(package)
-            if precision == 'bf16' and 'BF16' not in openvino_capabilities():
-                raise ValueError('OpenVINO cannot run bf16 on this CPU (it '
-                                 'needs AVX-512 BF16 or AMX)')
+            if precision == 'bf16' and not openvino_runs_bf16():
+                raise ValueError(NO_BF16)
             chosen.append(option)
         except (ModuleNotFoundError, ValueError) as error:
             skipped[option] = str(error)

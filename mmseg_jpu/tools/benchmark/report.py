@@ -3,8 +3,6 @@
 as measured, a JSON file and an FPS bar chart."""
 import importlib.util
 import os
-import platform
-import subprocess
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 
@@ -12,7 +10,8 @@ import mmengine
 import torch
 
 from mmseg_jpu.deploy.onnx_export import TOLERANCE
-from mmseg_jpu.deploy.quantization import INT8_CPU_FLAGS
+from mmseg_jpu.deploy.quantization import INT8_CPU_FLAGS, int8_instructions
+from mmseg_jpu.utils.cpu_info import cpu_model_and_flags
 from .inference_options import INT8, PLAIN, RUNTIMES
 from .suite import PEER, PEER_COUNTERPART
 
@@ -26,19 +25,13 @@ INT8_OVER_RUNTIME, INT8_OVER_EAGER, INT8_LIKE_FOR_LIKE = 2.5, 4.0, 1.9
 
 
 def environment(args) -> Dict:
-    """The device, ``lscpu``'s model name and flags, versions and sizes."""
-    try:
-        lscpu = subprocess.run(['lscpu'], capture_output=True,
-                               text=True).stdout
-    except OSError:
-        lscpu = ''
-    fields = dict(line.partition(':')[::2] for line in lscpu.splitlines())
+    """The device, the CPU's model name and flags, versions and sizes."""
     device = torch.device(args.device)
+    cpu_model, cpu_flags = cpu_model_and_flags()
     return dict(
         device=(f'{device} ({torch.cuda.get_device_name(device)})'
                 if device.type == 'cuda' else 'cpu'),
-        cpu_model=fields.get('Model name', '').strip() or platform.machine(),
-        cpu_flags=fields.get('Flags', '').split(),
+        cpu_model=cpu_model, cpu_flags=cpu_flags,
         torch_version=torch.__version__,
         runtime_versions={
             name: importlib.import_module(name).__version__
@@ -210,7 +203,7 @@ def targets(records: List[Dict], environment: Dict) -> List[str]:
             f'runtime ({best["option"]}) and {eager(int8):.2f}x over fp32 '
             'eager', [(over_runtime, INT8_OVER_RUNTIME),
                       (eager(int8), INT8_OVER_EAGER)], 'VNNI or AMX',
-            [f for f in INT8_CPU_FLAGS if f in flags]),
+            int8_instructions(flags)),
                   like_for_like(int8, INT8_LIKE_FOR_LIKE)]
     else:
         lines.append(f'{name} {variant} {INT8} over the best fp32 runtime, '
@@ -245,7 +238,7 @@ def markdown(models: List[Dict], options: Sequence[str],
         parts.append(f'ONEDNN_MAX_CPU_ISA={env["onednn_max_cpu_isa"]}: '
                      'oneDNN (in torch and OpenVINO) uses no instructions '
                      'beyond this set, whatever the flags above.')
-    if INT8 in options and not set(INT8_CPU_FLAGS) & set(env['cpu_flags']):
+    if INT8 in options and not int8_instructions(env['cpu_flags']):
         parts.append(f'{INT8}: this CPU has no VNNI or AMX '
                      f'({", ".join(INT8_CPU_FLAGS)}): int8 runs, slowly.')
     parts += ['### Dilated vs stride-32 models (fp32, eager)',
