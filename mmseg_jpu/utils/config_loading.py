@@ -8,6 +8,7 @@ from typing import Optional
 
 from mmengine.config import Config
 
+
 def scope_config_root(scope: str) -> Path:
     """The configs folder of package ``scope`` (``<package>/.mim/configs``)."""
     package = importlib.import_module(scope)
